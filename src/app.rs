@@ -1,0 +1,139 @@
+//! Builds the application (pool, migrations, clients, listener), serves it, and shuts it down
+//! on SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::embedding;
+use crate::executor::Executor;
+use crate::registry::RegistryService;
+use crate::store::{self, Store};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub registry: RegistryService,
+}
+
+/// A built application, listening but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: CancellationToken,
+}
+
+impl App {
+    /// Connects, migrates (unless `MIGRATE_ON_START=false`), registers the built-in tools and
+    /// binds the listener. `PORT=0` binds a free port; see [`App::port`].
+    pub async fn build(cfg: Config) -> anyhow::Result<Self> {
+        let state = build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
+        let router = crate::http::router(state).layer(TraceLayer::new_for_http());
+        let addr = SocketAddr::new(cfg.server.host, cfg.server.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (HOST/PORT)"))?;
+        Ok(Self {
+            listener,
+            router,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// A token that stops the server when cancelled (SIGTERM and Ctrl-C cancel it too).
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let token = self.shutdown.clone();
+        tokio::spawn(cancel_on_signal(token.clone()));
+        tracing::info!(port = self.port(), "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+            .context("server error")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Connects to the database and builds the registry; with `migrate`, applies migrations and
+/// registers the built-in tools first.
+pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState> {
+    let store = Store::connect(&cfg.database)?;
+    if migrate {
+        migrate_store(&store, &cfg).await?;
+    }
+    let embedder = embedding::from_config(&cfg.embedding)?;
+    if cfg.uses_builtin_embedder() {
+        tracing::warn!(
+            "EMBEDDING_ENDPOINT_URL is not set: using the built-in lexical embedder (development only; \
+             it matches words, not meaning)"
+        );
+    }
+    let executor = Executor::new(cfg.executor.tool_timeout);
+    let registry = RegistryService::new(store, embedder, executor, &cfg);
+    if migrate {
+        let seeded = registry
+            .seed_builtins()
+            .await
+            .context("registering the built-in tools")?;
+        tracing::info!(tools.seeded = seeded, "built-in tools registered");
+    }
+    Ok(AppState {
+        config: Arc::new(cfg),
+        registry,
+    })
+}
+
+/// Applies migrations and fixes the embedding dimension.
+pub async fn migrate_store(store: &Store, cfg: &Config) -> anyhow::Result<()> {
+    store
+        .check_connection()
+        .await
+        .context("cannot connect to the database (DATABASE_URL)")?;
+    store::migrate(
+        store.pool(),
+        cfg.embedding.dimension,
+        cfg.database.hnsw_m,
+        cfg.database.hnsw_ef_construction,
+    )
+    .await
+    .context("applying database migrations")
+}
+
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+        _ = token.cancelled() => return,
+    }
+    tracing::info!("shutdown signal received: draining in-flight requests");
+    token.cancel();
+}

@@ -1,0 +1,276 @@
+//! One `Config`, read once from the environment and validated before anything connects.
+//!
+//! Every variable is listed with its default in `.env.example`. A bad value stops startup with
+//! an error that names the variable and says what is wrong with it.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// The whole configuration of the service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_name: String,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub embedding: EmbeddingConfig,
+    pub search: SearchConfig,
+    pub executor: ExecutorConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: IpAddr,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: SecretString,
+    /// Connections kept open.
+    pub pool_size: u32,
+    /// Extra connections opened under load and closed when idle.
+    pub max_overflow: u32,
+    /// How long a request waits for a connection before failing with 503.
+    pub pool_timeout: Duration,
+    /// Whether to apply migrations at startup (`toolbox serve`).
+    pub migrate_on_start: bool,
+    pub hnsw_m: u32,
+    pub hnsw_ef_construction: u32,
+    pub hnsw_ef_search: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmbeddingConfig {
+    /// `None` selects the built-in lexical embedder.
+    pub endpoint_url: Option<String>,
+    pub api_key: Option<SecretString>,
+    pub model: String,
+    pub dimension: usize,
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub cache_enabled: bool,
+    pub cache_ttl: Duration,
+    pub cache_size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchConfig {
+    pub default_threshold: f32,
+    pub default_limit: u32,
+    pub max_limit: u32,
+    pub use_hybrid: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    pub tool_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A variable with a value the service cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads from a map, for tests: variables absent from the map take their defaults.
+    pub fn from_map(map: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| map.get(k).cloned())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let pool_size: u32 = env.parse("DB_POOL_SIZE", 10)?;
+        if pool_size == 0 {
+            return Err(env.invalid("DB_POOL_SIZE", "must be at least 1"));
+        }
+        let dimension: usize = env.parse("EMBEDDING_DIMENSION", 384)?;
+        if !(1..=16_000).contains(&dimension) {
+            return Err(env.invalid("EMBEDDING_DIMENSION", "must be between 1 and 16000"));
+        }
+        let default_threshold: f32 = env.parse("DEFAULT_SIMILARITY_THRESHOLD", 0.0)?;
+        if !(-1.0..=1.0).contains(&default_threshold) {
+            return Err(env.invalid(
+                "DEFAULT_SIMILARITY_THRESHOLD",
+                "must be a cosine similarity between -1 and 1",
+            ));
+        }
+        let max_limit: u32 = env.parse("MAX_SEARCH_LIMIT", 100)?;
+        let default_limit: u32 = env.parse("DEFAULT_SEARCH_LIMIT", 10)?;
+        if default_limit == 0 || default_limit > max_limit {
+            return Err(env.invalid(
+                "DEFAULT_SEARCH_LIMIT",
+                &format!("must be between 1 and MAX_SEARCH_LIMIT ({max_limit})"),
+            ));
+        }
+        let endpoint_url = env.get("EMBEDDING_ENDPOINT_URL").filter(|s| !s.is_empty());
+        if let Some(url) = &endpoint_url {
+            if reqwest::Url::parse(url).is_err() {
+                return Err(env.invalid("EMBEDDING_ENDPOINT_URL", "is not a valid URL"));
+            }
+        }
+        let database_url = env
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| "postgres://toolbox@127.0.0.1:5432/toolbox".to_owned());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                value: "<redacted>".into(),
+                reason: "must start with postgres:// or postgresql://".into(),
+            });
+        }
+        let log_format = match env.get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(env.invalid("LOG_FORMAT", "must be `json` or `pretty`")),
+        };
+        Ok(Config {
+            app_name: env.get("APP_NAME").unwrap_or_else(|| "toolbox".into()),
+            log_level: env.get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            log_format,
+            server: ServerConfig {
+                host: env.parse("HOST", IpAddr::from([0, 0, 0, 0]))?,
+                port: env.parse("PORT", 8080)?,
+            },
+            database: DatabaseConfig {
+                url: SecretString::from(database_url),
+                pool_size,
+                max_overflow: env.parse("DB_MAX_OVERFLOW", 10)?,
+                pool_timeout: Duration::from_secs_f64(env.parse_positive("DB_POOL_TIMEOUT", 5.0)?),
+                migrate_on_start: env.parse("MIGRATE_ON_START", true)?,
+                hnsw_m: env.parse("HNSW_M", 16)?,
+                hnsw_ef_construction: env.parse("HNSW_EF_CONSTRUCTION", 64)?,
+                hnsw_ef_search: env.parse("HNSW_EF_SEARCH", 100)?,
+            },
+            embedding: EmbeddingConfig {
+                endpoint_url,
+                api_key: env
+                    .get("EMBEDDING_API_KEY")
+                    .filter(|s| !s.is_empty())
+                    .map(SecretString::from),
+                model: env
+                    .get("EMBEDDING_MODEL")
+                    .unwrap_or_else(|| "multilingual-e5-small".into()),
+                dimension,
+                timeout: Duration::from_millis(env.parse("EMBEDDING_TIMEOUT_MS", 10_000)?),
+                max_retries: env.parse("EMBEDDING_MAX_RETRIES", 3)?,
+                cache_enabled: env.parse("ENABLE_CACHE", true)?,
+                cache_ttl: Duration::from_secs(env.parse("CACHE_TTL", 3600)?),
+                cache_size: env.parse("CACHE_SIZE", 10_000)?,
+            },
+            search: SearchConfig {
+                default_threshold,
+                default_limit,
+                max_limit,
+                use_hybrid: env.parse("USE_HYBRID_SEARCH", false)?,
+            },
+            executor: ExecutorConfig {
+                tool_timeout: Duration::from_millis(env.parse("TOOL_TIMEOUT_MS", 30_000)?),
+            },
+        })
+    }
+
+    /// Whether the built-in lexical embedder is in use.
+    pub fn uses_builtin_embedder(&self) -> bool {
+        self.embedding.endpoint_url.is_none()
+    }
+}
+
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        (self.0)(var).map(|v| v.trim().to_owned())
+    }
+
+    fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
+        ConfigError {
+            var,
+            value: self.get(var).unwrap_or_default(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.get(var).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError {
+                var,
+                value: raw.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    fn parse_positive(&self, var: &'static str, default: f64) -> Result<f64, ConfigError> {
+        let v: f64 = self.parse(var, default)?;
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.invalid(var, "must be a positive number"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_map(&map)
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.embedding.dimension, 384);
+        assert_eq!(c.server.port, 8080);
+        assert_eq!(c.search.default_limit, 10);
+        assert!(c.uses_builtin_embedder());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = config(&[("DB_POOL_SIZE", "lots")]).unwrap_err();
+        assert_eq!(err.var, "DB_POOL_SIZE");
+        assert!(err.to_string().contains("DB_POOL_SIZE"));
+        let err = config(&[("EMBEDDING_DIMENSION", "0")]).unwrap_err();
+        assert_eq!(err.var, "EMBEDDING_DIMENSION");
+        let err = config(&[("DEFAULT_SIMILARITY_THRESHOLD", "2")]).unwrap_err();
+        assert_eq!(err.var, "DEFAULT_SIMILARITY_THRESHOLD");
+    }
+
+    #[test]
+    fn database_url_is_never_echoed_in_errors() {
+        let err = config(&[("DATABASE_URL", "mysql://user:secret@x/db")]).unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+    }
+}

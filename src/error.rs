@@ -1,0 +1,209 @@
+//! `ApiError`: every error the REST API returns, as RFC 9457 `application/problem+json`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::embedding::EmbeddingError;
+use crate::executor::ExecError;
+use crate::registry::RegistryError;
+use crate::store::StoreError;
+
+/// An error response: status, a stable problem type, a human-readable detail and, for
+/// validation problems, the list of what was wrong and where.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Short slug identifying the problem type, e.g. `not-found`.
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// Extension members (e.g. `errors`), merged into the body.
+    pub extensions: Value,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            extensions: Value::Null,
+            retry_after: None,
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        if !self.extensions.is_object() {
+            self.extensions = json!({});
+        }
+        self.extensions[key] = value;
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed-request", "Malformed request", detail)
+    }
+
+    pub fn unprocessable(detail: impl Into<String>, pointer: &str, rule: &str) -> Self {
+        let detail = detail.into();
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-request",
+            "Invalid request",
+            detail.clone(),
+        )
+        .with("errors", json!([{"pointer": pointer, "rule": rule, "message": detail}]))
+    }
+
+    pub fn not_found_route(path: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no route for {path}"))
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+            "the server failed to handle the request; it has been logged",
+        )
+    }
+
+    fn unavailable(kind: &'static str, dependency: &str, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            kind,
+            "Dependency unavailable",
+            detail,
+        )
+        .with("dependency", json!(dependency));
+        e.retry_after = Some(5);
+        e
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::NotFound(name) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "tool-not-found",
+                "Tool not found",
+                format!("no tool named {name:?} is registered"),
+            )
+            .with("tool_name", json!(name)),
+            RegistryError::Conflict(name) => ApiError::new(
+                StatusCode::CONFLICT,
+                "tool-exists",
+                "Tool already exists",
+                format!("a tool named {name:?} is already registered; use PUT /tools/{name} to change it"),
+            )
+            .with("tool_name", json!(name)),
+            RegistryError::Builtin(name) => ApiError::new(
+                StatusCode::CONFLICT,
+                "builtin-tool",
+                "Built-in tool",
+                format!("{name:?} is built into the service and cannot be changed or deleted"),
+            ),
+            RegistryError::Invalid(errors) => {
+                let detail = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.pointer, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-tool",
+                    "Invalid tool definition",
+                    detail,
+                )
+                .with("errors", json!(errors))
+            }
+            RegistryError::InvalidArguments { tool, violations } => {
+                let detail = violations
+                    .iter()
+                    .map(|v| {
+                        let at = if v.pointer.is_empty() { "arguments" } else { v.pointer.as_str() };
+                        format!("{at}: {}", v.message)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-arguments",
+                    "Invalid arguments",
+                    format!("arguments do not match the input schema of {tool:?}: {detail}"),
+                )
+                .with("tool_name", json!(tool))
+                .with("errors", json!(violations))
+            }
+            RegistryError::Embedding(e) => {
+                tracing::error!(error = %e, "embedding failed");
+                let endpoint = match &e {
+                    EmbeddingError::Unavailable { endpoint, .. }
+                    | EmbeddingError::BadResponse { endpoint, .. } => endpoint.clone(),
+                };
+                ApiError::unavailable("embedding-unavailable", "embedding endpoint", e.to_string())
+                    .with("endpoint", json!(endpoint))
+            }
+            RegistryError::Store(StoreError::Unavailable(e)) => {
+                tracing::error!(error = %e, "database unavailable");
+                ApiError::unavailable(
+                    "database-unavailable",
+                    "database",
+                    "the database is unavailable; retry shortly",
+                )
+            }
+            RegistryError::Store(e) => {
+                tracing::error!(error = ?e, "database error");
+                ApiError::internal()
+            }
+            RegistryError::Exec(ExecError::Timeout(limit)) => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout",
+                "Tool timed out",
+                format!("the tool did not finish within {} ms", limit.as_millis()),
+            ),
+            RegistryError::Exec(e @ ExecError::NotExecutable(_)) => ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "not-executable",
+                "Tool not executable",
+                e.to_string(),
+            ),
+            RegistryError::Exec(ExecError::Tool(msg)) => {
+                // Tool failures are answered as `success: false` by the handler; reaching here
+                // means a caller forgot to.
+                tracing::error!(error = %msg, "unhandled tool error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": format!("urn:toolbox:problem:{}", self.kind),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if let Value::Object(ext) = self.extensions {
+            for (k, v) in ext {
+                body[k] = v;
+            }
+        }
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}

@@ -1,0 +1,50 @@
+//! REST routes: extract → domain type → one service call → response.
+
+mod dto;
+mod extract;
+mod health;
+mod rest_mcp;
+mod tools;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri};
+use axum::routing::{get, post};
+
+pub use extract::{ApiJson, ApiQuery, MAX_BODY, parse_json};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// The REST API, without a socket: tests can call it directly.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/mcp/list_tools", post(rest_mcp::list_tools))
+        .route("/mcp/find_tool", post(rest_mcp::find_tool))
+        .route("/mcp/call_tool", post(rest_mcp::call_tool))
+        .route("/tools", post(tools::register).get(tools::list))
+        .route(
+            "/tools/{name}",
+            get(tools::get).put(tools::update).delete(tools::delete),
+        )
+        .route("/tools/{name}/similar", get(tools::similar))
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn fallback(uri: Uri) -> ApiError {
+    ApiError::not_found_route(uri.path())
+}
+
+async fn method_not_allowed(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        format!("{} does not support this method", uri.path()),
+    )
+}

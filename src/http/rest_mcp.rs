@@ -1,0 +1,90 @@
+//! The agent-facing routes under `/mcp/`: list, find and call.
+
+use axum::Json;
+use axum::extract::State;
+
+use super::ApiJson;
+use super::dto::{
+    CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
+};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::registry::{FindQuery, RegistryService};
+use crate::store::SearchFilter;
+
+pub async fn list_tools(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ListToolsRequest>,
+) -> Result<Json<Vec<ToolListItem>>, ApiError> {
+    let filter = SearchFilter {
+        category: req.category,
+        tags: req.tags,
+    };
+    let tools = state.registry.list(&filter).await?;
+    Ok(Json(tools.into_iter().map(ToolListItem::from).collect()))
+}
+
+pub async fn find_tool(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<FindToolRequest>,
+) -> Result<Json<Vec<FindHit>>, ApiError> {
+    let query = state.parse_find(req)?;
+    let hits = state.registry.find(&query).await?;
+    Ok(Json(hits.into_iter().map(FindHit::from).collect()))
+}
+
+pub async fn call_tool(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CallToolRequest>,
+) -> Result<Json<CallToolResponse>, ApiError> {
+    let name = RegistryService::parse_name(&req.tool_name)?;
+    let outcome = state.registry.call(name.as_str(), req.arguments).await?;
+    Ok(Json(outcome.into()))
+}
+
+impl AppState {
+    /// Validates a search request against the configured bounds.
+    pub fn parse_find(&self, req: FindToolRequest) -> Result<FindQuery, ApiError> {
+        let search = &self.config.search;
+        let query = req.query.trim().to_owned();
+        if query.is_empty() {
+            return Err(ApiError::unprocessable(
+                "`query` must not be empty",
+                "/query",
+                "minLength",
+            ));
+        }
+        if query.chars().count() > 2_000 {
+            return Err(ApiError::unprocessable(
+                "`query` must be at most 2000 characters",
+                "/query",
+                "maxLength",
+            ));
+        }
+        let limit = req.limit.unwrap_or(i64::from(search.default_limit));
+        if limit < 1 || limit > i64::from(search.max_limit) {
+            return Err(ApiError::unprocessable(
+                format!("`limit` must be between 1 and {}", search.max_limit),
+                "/limit",
+                "range",
+            ));
+        }
+        let threshold = req.threshold.unwrap_or(f64::from(search.default_threshold));
+        if !(-1.0..=1.0).contains(&threshold) {
+            return Err(ApiError::unprocessable(
+                "`threshold` is a cosine similarity and must be between -1 and 1",
+                "/threshold",
+                "range",
+            ));
+        }
+        Ok(FindQuery {
+            query,
+            limit: limit as u32,
+            threshold: threshold as f32,
+            filter: SearchFilter {
+                category: req.category,
+                tags: req.tags,
+            },
+        })
+    }
+}

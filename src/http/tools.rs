@@ -1,0 +1,89 @@
+//! Tool management under `/tools`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::dto::{FindHit, ListQuery, SimilarQuery};
+use super::{ApiJson, ApiQuery};
+use crate::app::AppState;
+use crate::domain::{NewTool, Tool, ToolPatch};
+use crate::error::ApiError;
+use crate::registry::{RegistryError, RegistryService};
+use crate::store::SearchFilter;
+
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(patch): ApiJson<ToolPatch>,
+) -> Result<Response, ApiError> {
+    let tool = NewTool::parse(patch).map_err(RegistryError::Invalid)?;
+    let created = state.registry.register(tool).await?;
+    let location = format!("/tools/{}", created.name);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(created),
+    )
+        .into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<Tool>>, ApiError> {
+    let filter = SearchFilter {
+        category: q.category,
+        tags: q
+            .tags
+            .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect()),
+    };
+    Ok(Json(state.registry.list(&filter).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Tool>, ApiError> {
+    let name = RegistryService::parse_name(&name)?;
+    Ok(Json(state.registry.get(name.as_str()).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(patch): ApiJson<ToolPatch>,
+) -> Result<Json<Tool>, ApiError> {
+    let name = RegistryService::parse_name(&name)?;
+    Ok(Json(state.registry.update(name.as_str(), patch).await?))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let name = RegistryService::parse_name(&name)?;
+    state.registry.delete(name.as_str()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn similar(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiQuery(q): ApiQuery<SimilarQuery>,
+) -> Result<Json<Vec<FindHit>>, ApiError> {
+    let name = RegistryService::parse_name(&name)?;
+    let max = state.config.search.max_limit;
+    let limit = q.limit.unwrap_or(5);
+    if limit < 1 || limit > i64::from(max) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!("`limit` must be between 1 and {max}"),
+        )
+        .with("parameter", "limit".into()));
+    }
+    let hits = state.registry.similar(name.as_str(), limit as u32).await?;
+    Ok(Json(hits.into_iter().map(FindHit::from).collect()))
+}

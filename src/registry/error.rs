@@ -1,0 +1,38 @@
+//! Errors of the registry's use cases. `http::error` maps them to problem+json.
+
+use crate::domain::FieldError;
+use crate::embedding::EmbeddingError;
+use crate::executor::{ExecError, Violation};
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("no tool named {0:?}")]
+    NotFound(String),
+    #[error("a tool named {0:?} already exists")]
+    Conflict(String),
+    #[error("{0:?} is a built-in tool and cannot be changed or deleted")]
+    Builtin(String),
+    #[error("invalid tool definition")]
+    Invalid(Vec<FieldError>),
+    #[error("invalid arguments for tool {tool:?}")]
+    InvalidArguments {
+        tool: String,
+        violations: Vec<Violation>,
+    },
+    #[error(transparent)]
+    Embedding(#[from] EmbeddingError),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Exec(ExecError),
+}
+
+impl From<StoreError> for RegistryError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(name) => RegistryError::Conflict(name),
+            other => RegistryError::Store(other),
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! `RegistryService`: the one place that knows the use cases. REST and MCP both call it.
+
+mod error;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub use error::RegistryError;
+
+use crate::config::Config;
+use crate::domain::{Embedding, NewTool, Tool, ToolName, ToolPatch};
+use crate::embedding::{Embedder, InputKind};
+use crate::executor::{ExecError, Executor, validate_arguments};
+use crate::store::{ExecutionRecord, SearchFilter, Store, StoredEmbedding};
+
+/// A search request, validated.
+#[derive(Debug, Clone)]
+pub struct FindQuery {
+    pub query: String,
+    pub limit: u32,
+    pub threshold: f32,
+    pub filter: SearchFilter,
+}
+
+/// A search hit.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub tool: Tool,
+    /// Cosine similarity between the query and the tool's embedding.
+    pub similarity: f32,
+}
+
+/// The outcome of a call that reached the tool.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub success: bool,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub execution_id: i64,
+}
+
+#[derive(Clone)]
+pub struct RegistryService {
+    store: Store,
+    embedder: Arc<dyn Embedder>,
+    executor: Executor,
+    dimension: usize,
+}
+
+impl RegistryService {
+    pub fn new(store: Store, embedder: Arc<dyn Embedder>, executor: Executor, cfg: &Config) -> Self {
+        Self {
+            store,
+            embedder,
+            executor,
+            dimension: cfg.embedding.dimension,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether `name` is a tool built into the service (and so cannot be changed through the API).
+    pub fn is_builtin(&self, name: &str) -> bool {
+        self.executor
+            .builtin_definitions()
+            .iter()
+            .any(|d| d.name.as_str() == name)
+    }
+
+    async fn embed_document(&self, tool: &NewTool) -> Result<(Embedding, String), RegistryError> {
+        let text = tool.embedded_text();
+        let hash = text_hash(&text);
+        let embedding = self.embedder.embed_one(&text, InputKind::Document).await?;
+        Ok((embedding, hash))
+    }
+
+    /// Embeds and stores a new tool. Nothing is written if embedding fails.
+    #[tracing::instrument(skip_all, fields(tool.name = %tool.name))]
+    pub async fn register(&self, tool: NewTool) -> Result<Tool, RegistryError> {
+        if self.store.get_tool(tool.name.as_str()).await?.is_some() {
+            return Err(RegistryError::Conflict(tool.name.to_string()));
+        }
+        let (embedding, hash) = self.embed_document(&tool).await?;
+        let model = self.embedder.model_id();
+        let stored = StoredEmbedding {
+            embedding: &embedding,
+            model: &model,
+            text_hash: &hash,
+        };
+        Ok(self.store.insert_tool(&tool, stored).await?)
+    }
+
+    /// Looks a tool up by name.
+    pub async fn get(&self, name: &str) -> Result<Tool, RegistryError> {
+        self.store
+            .get_tool(name)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(name.to_owned()))
+    }
+
+    /// Applies `patch` to a tool, re-embedding only when the embedded text changes.
+    #[tracing::instrument(skip(self, patch), fields(tool.name = %name))]
+    pub async fn update(&self, name: &str, patch: ToolPatch) -> Result<Tool, RegistryError> {
+        if self.is_builtin(name) {
+            return Err(RegistryError::Builtin(name.to_owned()));
+        }
+        let current = self.get(name).await?;
+        let updated = current
+            .to_new_tool()
+            .apply(patch)
+            .map_err(RegistryError::Invalid)?;
+        let text = updated.embedded_text();
+        let hash = text_hash(&text);
+        let stored_hash = self.store.embedding_hash(current.id).await?;
+        let model = self.embedder.model_id();
+        let new_embedding = if stored_hash.as_deref() == Some(hash.as_str()) {
+            None
+        } else {
+            Some(self.embedder.embed_one(&text, InputKind::Document).await?)
+        };
+        let emb = new_embedding.as_ref().map(|e| StoredEmbedding {
+            embedding: e,
+            model: &model,
+            text_hash: &hash,
+        });
+        self.store
+            .update_tool(current.id, &updated, emb)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(name.to_owned()))
+    }
+
+    /// Deletes a tool; its execution history is kept.
+    #[tracing::instrument(skip(self), fields(tool.name = %name))]
+    pub async fn delete(&self, name: &str) -> Result<(), RegistryError> {
+        if self.is_builtin(name) {
+            return Err(RegistryError::Builtin(name.to_owned()));
+        }
+        if self.store.delete_tool(name).await? {
+            Ok(())
+        } else {
+            Err(RegistryError::NotFound(name.to_owned()))
+        }
+    }
+
+    /// Lists tools, sorted by name.
+    pub async fn list(&self, filter: &SearchFilter) -> Result<Vec<Tool>, RegistryError> {
+        Ok(self.store.list_tools(filter).await?)
+    }
+
+    /// Semantic search: tools whose embedding is nearest to the query's, best first.
+    #[tracing::instrument(skip_all, fields(search.limit = q.limit))]
+    pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
+        let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
+        let rows = self
+            .store
+            .search(
+                &embedding,
+                &q.filter,
+                i64::from(q.limit),
+                q.threshold,
+                None,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(tool, similarity)| Hit { tool, similarity })
+            .collect())
+    }
+
+    /// The tools nearest to `name`, excluding itself.
+    pub async fn similar(&self, name: &str, limit: u32) -> Result<Vec<Hit>, RegistryError> {
+        let tool = self.get(name).await?;
+        let Some(embedding) = self.store.tool_embedding(tool.id, self.dimension).await? else {
+            return Ok(vec![]);
+        };
+        let rows = self
+            .store
+            .search(
+                &embedding,
+                &SearchFilter::default(),
+                i64::from(limit),
+                -1.0,
+                Some(tool.id),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(tool, similarity)| Hit { tool, similarity })
+            .collect())
+    }
+
+    /// Validates `args` against the tool's input schema, runs it, and records the run.
+    /// The execution row is committed before this returns.
+    #[tracing::instrument(skip(self, args), fields(tool.name = %name))]
+    pub async fn call(&self, name: &str, args: Value) -> Result<CallOutcome, RegistryError> {
+        let tool = self.get(name).await?;
+        let started = Instant::now();
+        if let Err(violations) = validate_arguments(&tool.input_schema, &args) {
+            let summary = violations
+                .iter()
+                .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.record(&tool, args, None, Some(format!("invalid arguments: {summary}")), started)
+                .await?;
+            return Err(RegistryError::InvalidArguments {
+                tool: tool.name,
+                violations,
+            });
+        }
+        let timeout = tool
+            .config
+            .get("timeout_ms")
+            .and_then(Value::as_u64)
+            .map(Duration::from_millis);
+        let result = self.executor.run(&tool.name, args.clone(), timeout).await;
+        match result {
+            Ok(value) => {
+                let id = self.record(&tool, args, Some(value.clone()), None, started).await?;
+                Ok(CallOutcome {
+                    success: true,
+                    result: Some(value),
+                    error: None,
+                    duration_ms: elapsed_ms(started),
+                    execution_id: id,
+                })
+            }
+            Err(ExecError::Tool(msg)) => {
+                let id = self.record(&tool, args, None, Some(msg.clone()), started).await?;
+                Ok(CallOutcome {
+                    success: false,
+                    result: None,
+                    error: Some(msg),
+                    duration_ms: elapsed_ms(started),
+                    execution_id: id,
+                })
+            }
+            Err(e) => {
+                self.record(&tool, args, None, Some(e.to_string()), started).await?;
+                Err(RegistryError::Exec(e))
+            }
+        }
+    }
+
+    async fn record(
+        &self,
+        tool: &Tool,
+        input: Value,
+        output: Option<Value>,
+        error: Option<String>,
+        started: Instant,
+    ) -> Result<i64, RegistryError> {
+        let rec = ExecutionRecord {
+            tool_id: Some(tool.id),
+            tool_name: tool.name.clone(),
+            input,
+            success: error.is_none(),
+            output,
+            error,
+            duration_ms: elapsed_ms(started) as i64,
+        };
+        Ok(self.store.insert_execution(&rec).await?)
+    }
+
+    /// Registers the built-in tools, updating any whose stored definition differs.
+    pub async fn seed_builtins(&self) -> Result<usize, RegistryError> {
+        let mut changed = 0;
+        for def in self.executor.builtin_definitions() {
+            match self.store.get_tool(def.name.as_str()).await? {
+                None => match self.register(def).await {
+                    Ok(_) => changed += 1,
+                    // Another replica seeded it first.
+                    Err(RegistryError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                },
+                Some(existing) if existing.to_new_tool() != def => {
+                    let (embedding, hash) = self.embed_document(&def).await?;
+                    let model = self.embedder.model_id();
+                    let emb = StoredEmbedding {
+                        embedding: &embedding,
+                        model: &model,
+                        text_hash: &hash,
+                    };
+                    self.store.update_tool(existing.id, &def, Some(emb)).await?;
+                    changed += 1;
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Parses a tool name from a path; an invalid name cannot exist, so it is a 404.
+    pub fn parse_name(raw: &str) -> Result<ToolName, RegistryError> {
+        ToolName::parse(raw).map_err(|_| RegistryError::NotFound(raw.to_owned()))
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
+}
+
+fn display_pointer(p: &str) -> &str {
+    if p.is_empty() { "(arguments)" } else { p }
+}
+
+/// Hash of an embedded text, stored beside the embedding to detect when it is stale.
+pub fn text_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,110 @@
+//! SQL, and nothing but SQL: PostgreSQL + pgvector.
+//!
+//! Every query names the index it expects to use. Errors become `StoreError` here, so a
+//! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
+
+mod executions;
+mod schema;
+mod tools;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+pub use executions::{ExecutionRecord, StoredExecution};
+pub use schema::{MigrateError, is_up_to_date, migrate};
+pub use tools::{SearchFilter, StoredEmbedding, ToolRow};
+
+use crate::config::DatabaseConfig;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a tool named {0:?} already exists")]
+    Conflict(String),
+    /// The database could not be reached in time: a 503 for the caller.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => StoreError::Unavailable(e),
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+                Some("57P01" | "57P02" | "57P03" | "53300") => StoreError::Unavailable(e),
+                _ => StoreError::Other(e),
+            },
+            _ => StoreError::Other(e),
+        }
+    }
+}
+
+/// The PostgreSQL store. Cheap to clone: it wraps the connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+    options: PgConnectOptions,
+    connect_timeout: Duration,
+}
+
+impl Store {
+    /// Opens the pool (lazily: the service starts even if the database is briefly down), with
+    /// each connection's HNSW search parameters set at connection time.
+    pub fn connect(cfg: &DatabaseConfig) -> Result<Self, StoreError> {
+        let opts = PgConnectOptions::from_str(cfg.url.expose_secret())
+            .map_err(StoreError::Other)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
+            // Placeholder settings, valid before pgvector's library is loaded. Iterative scans
+            // let a filtered HNSW search keep going until it has `limit` rows that pass the
+            // filter (pgvector 0.8).
+            .options([
+                ("hnsw.ef_search", cfg.hnsw_ef_search.to_string()),
+                ("hnsw.iterative_scan", "relaxed_order".to_owned()),
+            ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(cfg.pool_size + cfg.max_overflow)
+            .min_connections(0)
+            .acquire_timeout(cfg.pool_timeout)
+            .idle_timeout(Some(Duration::from_secs(300)))
+            .connect_lazy_with(opts.clone());
+        Ok(Self {
+            pool,
+            options: opts,
+            connect_timeout: cfg.pool_timeout,
+        })
+    }
+
+    /// Opens one connection outside the pool, so a startup failure reports the real cause
+    /// (refused, authentication, unknown database) rather than the pool's timeout.
+    pub async fn check_connection(&self) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        let connect = sqlx::PgConnection::connect_with(&self.options);
+        match tokio::time::timeout(self.connect_timeout, connect).await {
+            Ok(Ok(conn)) => conn.close().await,
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

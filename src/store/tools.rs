@@ -1,0 +1,268 @@
+//! Queries on the `tools` table.
+
+use chrono::{DateTime, Utc};
+use pgvector::Vector;
+use serde_json::Value;
+
+use super::{Store, StoreError};
+use crate::domain::{Embedding, NewTool, Tool};
+
+/// Columns every tool query returns (the embedding is never read back).
+const TOOL_COLUMNS: &str = "id, name, description, long_description, category, tags, examples, \
+     input_schema, output_schema, version, author, config, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub struct ToolRow {
+    id: i64,
+    name: String,
+    description: String,
+    long_description: Option<String>,
+    category: String,
+    tags: Vec<String>,
+    examples: Vec<String>,
+    input_schema: Value,
+    output_schema: Option<Value>,
+    version: String,
+    author: Option<String>,
+    config: Value,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ToolRow> for Tool {
+    fn from(r: ToolRow) -> Self {
+        Tool {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            long_description: r.long_description,
+            category: r.category,
+            tags: r.tags,
+            examples: r.examples,
+            input_schema: r.input_schema,
+            output_schema: r.output_schema,
+            version: r.version,
+            author: r.author,
+            config: r.config,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ScoredRow {
+    #[sqlx(flatten)]
+    tool: ToolRow,
+    similarity: f64,
+}
+
+/// Filters shared by list and search: a tool matches if it is in `category` (when given) and
+/// carries every tag in `tags` (when given).
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    pub category: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// The embedding of a tool together with its provenance.
+pub struct StoredEmbedding<'a> {
+    pub embedding: &'a Embedding,
+    pub model: &'a str,
+    pub text_hash: &'a str,
+}
+
+impl Store {
+    /// Inserts a tool; a duplicate name is `StoreError::Conflict`.
+    pub async fn insert_tool(
+        &self,
+        tool: &NewTool,
+        emb: StoredEmbedding<'_>,
+    ) -> Result<Tool, StoreError> {
+        let sql = format!(
+            "INSERT INTO tools (name, description, long_description, category, tags, examples, \
+             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {TOOL_COLUMNS}"
+        );
+        sqlx::query_as::<_, ToolRow>(&sql)
+            .bind(tool.name.as_str())
+            .bind(&tool.description)
+            .bind(&tool.long_description)
+            .bind(&tool.category)
+            .bind(&tool.tags)
+            .bind(&tool.examples)
+            .bind(&tool.input_schema)
+            .bind(&tool.output_schema)
+            .bind(&tool.version)
+            .bind(&tool.author)
+            .bind(&tool.config)
+            .bind(Vector::from(emb.embedding.as_slice().to_vec()))
+            .bind(emb.model)
+            .bind(emb.text_hash)
+            .fetch_one(&self.pool)
+            .await
+            .map(Tool::from)
+            .map_err(|e| conflict_or(e, tool.name.as_str()))
+    }
+
+    /// Looks a tool up by name (unique index on `name`).
+    pub async fn get_tool(&self, name: &str) -> Result<Option<Tool>, StoreError> {
+        let sql = format!("SELECT {TOOL_COLUMNS} FROM tools WHERE name = $1");
+        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Tool::from))
+    }
+
+    /// The hash of the text a tool's embedding was computed from.
+    pub async fn embedding_hash(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT embedding_hash FROM tools WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
+    /// Replaces a tool's definition; the embedding only when `emb` is given.
+    pub async fn update_tool(
+        &self,
+        id: i64,
+        tool: &NewTool,
+        emb: Option<StoredEmbedding<'_>>,
+    ) -> Result<Option<Tool>, StoreError> {
+        let (vector, model, hash) = match emb {
+            Some(e) => (
+                Some(Vector::from(e.embedding.as_slice().to_vec())),
+                Some(e.model),
+                Some(e.text_hash),
+            ),
+            None => (None, None, None),
+        };
+        let sql = format!(
+            "UPDATE tools SET description = $2, long_description = $3, category = $4, tags = $5, \
+             examples = $6, input_schema = $7, output_schema = $8, version = $9, author = $10, \
+             config = $11, embedding = COALESCE($12, embedding), \
+             embedding_model = COALESCE($13, embedding_model), \
+             embedding_hash = COALESCE($14, embedding_hash), updated_at = now() \
+             WHERE id = $1 RETURNING {TOOL_COLUMNS}"
+        );
+        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+            .bind(id)
+            .bind(&tool.description)
+            .bind(&tool.long_description)
+            .bind(&tool.category)
+            .bind(&tool.tags)
+            .bind(&tool.examples)
+            .bind(&tool.input_schema)
+            .bind(&tool.output_schema)
+            .bind(&tool.version)
+            .bind(&tool.author)
+            .bind(&tool.config)
+            .bind(vector)
+            .bind(model)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Tool::from))
+    }
+
+    /// Deletes a tool by name; `false` if there was none.
+    pub async fn delete_tool(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM tools WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Lists tools by name, filtered (B-tree on `category`, GIN on `tags`).
+    pub async fn list_tools(&self, filter: &SearchFilter) -> Result<Vec<Tool>, StoreError> {
+        let sql = format!(
+            "SELECT {TOOL_COLUMNS} FROM tools \
+             WHERE ($1::text IS NULL OR category = $1) AND ($2::text[] IS NULL OR tags @> $2) \
+             ORDER BY name"
+        );
+        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+            .bind(&filter.category)
+            .bind(&filter.tags)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Tool::from)
+            .collect())
+    }
+
+    /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping
+    /// those below `threshold` similarity, best first.
+    ///
+    /// Uses the HNSW index; with `hnsw.iterative_scan` (set per connection) a filtered search
+    /// keeps scanning until it has `limit` matching rows. The materialized CTE restores strict
+    /// order, which `relaxed_order` does not guarantee, and applies the threshold after the
+    /// index scan so the scan itself stays an index scan.
+    pub async fn search(
+        &self,
+        query: &Embedding,
+        filter: &SearchFilter,
+        limit: i64,
+        threshold: f32,
+        exclude_id: Option<i64>,
+    ) -> Result<Vec<(Tool, f32)>, StoreError> {
+        let sql = format!(
+            "WITH nearest AS MATERIALIZED ( \
+               SELECT id, embedding <=> $1 AS distance FROM tools \
+               WHERE embedding IS NOT NULL \
+                 AND ($2::text IS NULL OR category = $2) AND ($3::text[] IS NULL OR tags @> $3) \
+                 AND ($6::bigint IS NULL OR id <> $6) \
+               ORDER BY embedding <=> $1 LIMIT $4 \
+             ) \
+             SELECT {cols}, (1 - n.distance)::float8 AS similarity \
+             FROM nearest n JOIN tools t ON t.id = n.id \
+             WHERE 1 - n.distance >= $5 \
+             ORDER BY n.distance, t.name",
+            cols = TOOL_COLUMNS
+                .split(", ")
+                .map(|c| format!("t.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(sqlx::query_as::<_, ScoredRow>(&sql)
+            .bind(Vector::from(query.as_slice().to_vec()))
+            .bind(&filter.category)
+            .bind(&filter.tags)
+            .bind(limit)
+            .bind(f64::from(threshold))
+            .bind(exclude_id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| (Tool::from(r.tool), r.similarity as f32))
+            .collect())
+    }
+
+    /// A tool's stored embedding, to search for its neighbours.
+    pub async fn tool_embedding(
+        &self,
+        id: i64,
+        dimension: usize,
+    ) -> Result<Option<Embedding>, StoreError> {
+        let v: Option<Option<Vector>> =
+            sqlx::query_scalar("SELECT embedding FROM tools WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.flatten()
+            .and_then(|v| Embedding::parse(v.to_vec(), dimension).ok()))
+    }
+}
+
+fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Conflict(name.to_owned());
+        }
+    }
+    StoreError::from(e)
+}
