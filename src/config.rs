@@ -132,8 +132,7 @@ impl Config {
         let database_url = env
             .get("DATABASE_URL")
             .unwrap_or_else(|| "postgres://toolbox@127.0.0.1:5432/toolbox".to_owned());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
-        {
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError {
                 var: "DATABASE_URL",
                 value: "<redacted>".into(),

@@ -24,7 +24,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             kind,
@@ -44,7 +49,12 @@ impl ApiError {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed-request", "Malformed request", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            "Malformed request",
+            detail,
+        )
     }
 
     pub fn unprocessable(detail: impl Into<String>, pointer: &str, rule: &str) -> Self {
@@ -55,11 +65,19 @@ impl ApiError {
             "Invalid request",
             detail.clone(),
         )
-        .with("errors", json!([{"pointer": pointer, "rule": rule, "message": detail}]))
+        .with(
+            "errors",
+            json!([{"pointer": pointer, "rule": rule, "message": detail}]),
+        )
     }
 
     pub fn not_found_route(path: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no route for {path}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("no route for {path}"),
+        )
     }
 
     fn internal() -> Self {

@@ -46,7 +46,10 @@ impl ToolName {
         let ok_chars = raw
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        let ok_start = raw.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let ok_start = raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
         if ok_len && ok_chars && ok_start {
             Ok(Self(raw.to_owned()))
         } else {
@@ -210,7 +213,13 @@ impl NewTool {
                 ));
             }
             for (i, e) in examples.iter().enumerate() {
-                check_text(&mut errors, &format!("/examples/{i}"), e, MAX_EXAMPLE, false);
+                check_text(
+                    &mut errors,
+                    &format!("/examples/{i}"),
+                    e,
+                    MAX_EXAMPLE,
+                    false,
+                );
             }
             self.examples = examples;
         }

@@ -70,7 +70,10 @@ impl Embedder for CachedEmbedder {
                 out[i] = Some(e);
             }
         }
-        Ok(out.into_iter().map(|e| e.expect("every slot filled")).collect())
+        Ok(out
+            .into_iter()
+            .map(|e| e.expect("every slot filled"))
+            .collect())
     }
 
     fn model_id(&self) -> String {

@@ -173,7 +173,9 @@ impl Parser {
     fn enter(&mut self) -> Result<(), String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            Err(format!("expression is nested too deeply: at most {MAX_DEPTH} levels"))
+            Err(format!(
+                "expression is nested too deeply: at most {MAX_DEPTH} levels"
+            ))
         } else {
             Ok(())
         }
@@ -342,10 +344,22 @@ mod tests {
         assert!(evaluate("1 / 0").unwrap_err().contains("division by zero"));
         assert!(evaluate("2 ^ 100000").unwrap_err().contains("too large"));
         assert!(evaluate(&"(".repeat(100)).unwrap_err().contains("nested"));
-        assert!(evaluate(&"1+".repeat(600)).unwrap_err().contains("too long"));
-        assert!(evaluate("system(1)").unwrap_err().contains("unknown function"));
+        assert!(
+            evaluate(&"1+".repeat(600))
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert!(
+            evaluate("system(1)")
+                .unwrap_err()
+                .contains("unknown function")
+        );
         assert!(evaluate("2 +").is_err());
         assert!(evaluate("2 3").is_err());
-        assert!(evaluate("10 ^ 300 * 10 ^ 300").unwrap_err().contains("overflow"));
+        assert!(
+            evaluate("10 ^ 300 * 10 ^ 300")
+                .unwrap_err()
+                .contains("overflow")
+        );
     }
 }

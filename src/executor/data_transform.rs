@@ -145,7 +145,8 @@ fn csv_to_json(text: &str) -> Result<Vec<Value>, String> {
         for (j, h) in header.iter().enumerate() {
             obj.insert(
                 h.clone(),
-                rec.get(j).map_or(Value::Null, |v| Value::String(v.to_owned())),
+                rec.get(j)
+                    .map_or(Value::Null, |v| Value::String(v.to_owned())),
             );
         }
         out.push(Value::Object(obj));

@@ -14,9 +14,10 @@ impl BuiltinTool for StringUtils {
     fn definition(&self) -> NewTool {
         NewTool {
             name: ToolName::parse("string_utils").expect("valid name"),
-            description: "Transform or measure text: uppercase, lowercase, reverse, length, word count, \
+            description:
+                "Transform or measure text: uppercase, lowercase, reverse, length, word count, \
                           slugify, trim, replace, title case"
-                .into(),
+                    .into(),
             long_description: Some(
                 "Takes `text` and an `operation`. `replace` also takes `find` and `replace_with` \
                  (every occurrence is replaced). `length` counts Unicode characters."
@@ -102,7 +103,10 @@ fn title_case(text: &str) -> String {
         .map(|w| {
             let mut chars = w.chars();
             match chars.next() {
-                Some(f) => f.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -116,7 +120,10 @@ mod tests {
 
     #[test]
     fn slugify_keeps_words_and_single_dashes() {
-        assert_eq!(slugify("  Hello, World! -- Rust 2024 "), "hello-world-rust-2024");
+        assert_eq!(
+            slugify("  Hello, World! -- Rust 2024 "),
+            "hello-world-rust-2024"
+        );
         assert_eq!(slugify("Ünïcode Tëxt"), "ünïcode-tëxt");
     }
 

@@ -40,7 +40,10 @@ pub fn validate_arguments(schema: &Value, args: &Value) -> Result<(), Vec<Violat
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            let expected = schema.pointer(&schema_pointer).cloned().unwrap_or(Value::Null);
+            let expected = schema
+                .pointer(&schema_pointer)
+                .cloned()
+                .unwrap_or(Value::Null);
             Violation {
                 pointer: e.instance_path.to_string(),
                 rule,

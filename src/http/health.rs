@@ -31,7 +31,9 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
         Ok(true) => Ok(Json(
             json!({"status": "ready", "database": "ok", "migrations": "applied"}),
         )),
-        Ok(false) => Err(unavailable("database migrations are not applied yet".into())),
+        Ok(false) => Err(unavailable(
+            "database migrations are not applied yet".into(),
+        )),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             Err(unavailable("the database is unreachable".into()))

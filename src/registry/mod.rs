@@ -52,7 +52,12 @@ pub struct RegistryService {
 }
 
 impl RegistryService {
-    pub fn new(store: Store, embedder: Arc<dyn Embedder>, executor: Executor, cfg: &Config) -> Self {
+    pub fn new(
+        store: Store,
+        embedder: Arc<dyn Embedder>,
+        executor: Executor,
+        cfg: &Config,
+    ) -> Self {
         Self {
             store,
             embedder,
@@ -159,13 +164,7 @@ impl RegistryService {
         let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
         let rows = self
             .store
-            .search(
-                &embedding,
-                &q.filter,
-                i64::from(q.limit),
-                q.threshold,
-                None,
-            )
+            .search(&embedding, &q.filter, i64::from(q.limit), q.threshold, None)
             .await?;
         Ok(rows
             .into_iter()
@@ -207,8 +206,14 @@ impl RegistryService {
                 .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            self.record(&tool, args, None, Some(format!("invalid arguments: {summary}")), started)
-                .await?;
+            self.record(
+                &tool,
+                args,
+                None,
+                Some(format!("invalid arguments: {summary}")),
+                started,
+            )
+            .await?;
             return Err(RegistryError::InvalidArguments {
                 tool: tool.name,
                 violations,
@@ -222,7 +227,9 @@ impl RegistryService {
         let result = self.executor.run(&tool.name, args.clone(), timeout).await;
         match result {
             Ok(value) => {
-                let id = self.record(&tool, args, Some(value.clone()), None, started).await?;
+                let id = self
+                    .record(&tool, args, Some(value.clone()), None, started)
+                    .await?;
                 Ok(CallOutcome {
                     success: true,
                     result: Some(value),
@@ -232,7 +239,9 @@ impl RegistryService {
                 })
             }
             Err(ExecError::Tool(msg)) => {
-                let id = self.record(&tool, args, None, Some(msg.clone()), started).await?;
+                let id = self
+                    .record(&tool, args, None, Some(msg.clone()), started)
+                    .await?;
                 Ok(CallOutcome {
                     success: false,
                     result: None,
@@ -242,7 +251,8 @@ impl RegistryService {
                 })
             }
             Err(e) => {
-                self.record(&tool, args, None, Some(e.to_string()), started).await?;
+                self.record(&tool, args, None, Some(e.to_string()), started)
+                    .await?;
                 Err(RegistryError::Exec(e))
             }
         }

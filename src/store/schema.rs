@@ -90,10 +90,9 @@ pub async fn migrate(
 pub async fn is_up_to_date(pool: &PgPool) -> Result<bool, StoreError> {
     let migrator = sqlx::migrate!("./migrations");
     let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-    let applied: Option<i64> = sqlx::query_scalar(
-        "SELECT max(version) FROM _sqlx_migrations WHERE success",
-    )
-    .fetch_one(pool)
-    .await?;
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await?;
     Ok(applied.unwrap_or(0) >= latest)
 }

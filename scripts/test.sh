@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Provisions what it needs when missing: PostgreSQL 15 and pgvector
+# (built from Debian trixie's source package), in a throwaway cluster on its own port that is
+# removed afterwards, so tests never touch anyone's data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${TOOLBOX_TEST_DATABASE_URL:-}" ]; then
+  TOOLBOX_PG_DIR=$(mktemp -d /tmp/toolbox-test-pg.XXXXXX)
+  export TOOLBOX_PG_DIR
+  cleanup() { scripts/pg-env.sh stop; rm -rf "$TOOLBOX_PG_DIR"; }
+  trap cleanup EXIT
+  eval "$(scripts/pg-env.sh start)"
+  export TOOLBOX_TEST_DATABASE_URL="$DATABASE_URL"
+  unset DATABASE_URL
+fi
+
+cargo test --locked --all-targets "$@"

@@ -1,0 +1,191 @@
+//! Semantic search (`/mcp/find_tool`) and similar tools, against the real server.
+
+mod common;
+
+use common::{names, problem, spawn_app};
+use serde_json::json;
+
+async fn catalogue(app: &common::TestApp) {
+    app.register(
+        "get_weather",
+        "Current weather and forecast for a city",
+        "weather",
+        &["forecast", "climate"],
+    )
+    .await;
+    app.register(
+        "send_email",
+        "Send an email message to a recipient",
+        "communication",
+        &["email"],
+    )
+    .await;
+    app.register(
+        "send_sms",
+        "Send a text message to a phone number",
+        "communication",
+        &["sms", "phone"],
+    )
+    .await;
+    app.register(
+        "pdf_to_text",
+        "Extract plain text from PDF documents",
+        "documents",
+        &["pdf"],
+    )
+    .await;
+    app.register(
+        "translate_text",
+        "Translate text between languages",
+        "language",
+        &["translation"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn find_tool_returns_the_closest_tool_first_with_the_documented_fields() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let hits = app
+        .find(json!({"query": "what is the weather forecast in Paris"}))
+        .await;
+    assert_eq!(hits[0]["name"], "get_weather");
+    for key in [
+        "name",
+        "description",
+        "category",
+        "similarity",
+        "input_schema",
+    ] {
+        assert!(hits[0].get(key).is_some(), "hit lacks {key}");
+    }
+    let sims: Vec<f64> = hits
+        .iter()
+        .map(|h| h["similarity"].as_f64().unwrap())
+        .collect();
+    assert!(
+        sims.windows(2).all(|w| w[0] >= w[1]),
+        "not sorted: {sims:?}"
+    );
+}
+
+#[tokio::test]
+async fn find_tool_honours_limit() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let hits = app
+        .find(json!({"query": "send a message", "limit": 2}))
+        .await;
+    assert_eq!(hits.len(), 2);
+    assert!(
+        names(&hits).iter().all(|n| n.starts_with("send_")),
+        "{hits:?}"
+    );
+}
+
+#[tokio::test]
+async fn find_tool_drops_results_below_the_threshold() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let hits = app
+        .find(json!({"query": "extract text from a pdf", "threshold": 0.3}))
+        .await;
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .all(|h| h["similarity"].as_f64().unwrap() >= 0.3)
+    );
+    let none = app
+        .find(json!({"query": "zebra giraffe savanna", "threshold": 0.9}))
+        .await;
+    assert!(none.is_empty(), "{none:?}");
+}
+
+#[tokio::test]
+async fn find_tool_filters_by_category_and_tags_in_the_same_query() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let hits = app
+        .find(json!({"query": "weather forecast", "category": "communication", "limit": 5}))
+        .await;
+    assert_eq!(names(&hits).len(), 2);
+    assert!(hits.iter().all(|h| h["category"] == "communication"));
+    let tagged = app.find(json!({"query": "message", "tags": ["sms"]})).await;
+    assert_eq!(names(&tagged), ["send_sms"]);
+}
+
+#[tokio::test]
+async fn filtered_search_returns_limit_results_when_enough_tools_match() {
+    let app = spawn_app().await;
+    // Many near-duplicates outside the filter crowd the nearest neighbours.
+    for i in 0..60 {
+        app.register(
+            &format!("noise_{i}"),
+            "convert currency exchange rates",
+            "finance",
+            &[],
+        )
+        .await;
+    }
+    for i in 0..8 {
+        app.register(
+            &format!("rare_{i}"),
+            &format!("unrelated gardening helper {i}"),
+            "garden",
+            &[],
+        )
+        .await;
+    }
+    let hits = app
+        .find(json!({"query": "convert currency exchange rates", "category": "garden", "limit": 8}))
+        .await;
+    assert_eq!(hits.len(), 8);
+}
+
+#[tokio::test]
+async fn find_tool_rejects_bad_parameters_with_pointers() {
+    let app = spawn_app().await;
+    let b = problem(app.post("/mcp/find_tool", json!({"query": ""})).await, 422).await;
+    assert_eq!(b["errors"][0]["pointer"], "/query");
+    let b = problem(
+        app.post("/mcp/find_tool", json!({"query": "x", "limit": 0}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["pointer"], "/limit");
+    let b = problem(
+        app.post("/mcp/find_tool", json!({"query": "x", "threshold": 3}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["pointer"], "/threshold");
+    let b = problem(
+        app.post("/mcp/find_tool", json!({"query": "x", "limit": "ten"}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["pointer"], "/limit");
+    let b = problem(app.post("/mcp/find_tool", json!({})).await, 422).await;
+    assert!(b["detail"].as_str().unwrap().contains("query"), "{b}");
+}
+
+#[tokio::test]
+async fn similar_returns_neighbours_without_the_tool_itself() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let hits: Vec<serde_json::Value> = app
+        .get("/tools/send_email/similar?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0]["name"], "send_sms");
+    assert!(!names(&hits).contains(&"send_email".to_owned()));
+    problem(app.get("/tools/nope/similar").await, 404).await;
+    problem(app.get("/tools/send_email/similar?limit=abc").await, 400).await;
+}

@@ -1,0 +1,140 @@
+//! The real binary: configuration errors, the dimension guard, and an end-to-end run.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fresh_database;
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_healthy(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("{base}/ready")).await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server at {base} did not become ready");
+}
+
+#[tokio::test]
+async fn the_binary_serves_register_find_and_call_end_to_end() {
+    let db = fresh_database().await;
+    let port = free_port();
+    let _child = Child(
+        Command::new(BIN)
+            .arg("serve")
+            .env_clear()
+            .env("DATABASE_URL", &db)
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_healthy(&base).await;
+    let client = reqwest::Client::new();
+
+    let resp = client
+        .post(format!("{base}/tools"))
+        .json(&json!({
+            "name": "currency_converter",
+            "description": "Convert an amount of money from one currency to another",
+            "category": "finance",
+            "input_schema": {"type": "object"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+
+    let hits: Vec<serde_json::Value> = client
+        .post(format!("{base}/mcp/find_tool"))
+        .json(&json!({"query": "how much is 20 dollars in euros? convert currency"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hits[0]["name"], "currency_converter");
+
+    let out: serde_json::Value = client
+        .post(format!("{base}/mcp/call_tool"))
+        .json(&json!({"tool_name": "calculator", "arguments": {"operation": "multiply", "a": 6, "b": 7}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["result"]["value"], 42);
+
+    let pool = sqlx::PgPool::connect(&db).await.unwrap();
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tool_executions WHERE tool_name = 'calculator'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_bad_variable_stops_startup_naming_it() {
+    let out = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("EMBEDDING_DIMENSION", "many")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("EMBEDDING_DIMENSION"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_database_with_another_dimension_is_refused() {
+    let db = fresh_database().await;
+    let migrate = |dim: &str| {
+        Command::new(BIN)
+            .arg("migrate")
+            .env_clear()
+            .env("DATABASE_URL", &db)
+            .env("EMBEDDING_DIMENSION", dim)
+            .output()
+            .unwrap()
+    };
+    assert!(migrate("384").status.success());
+    let out = migrate("768");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("dimension 384") && stderr.contains("768"),
+        "{stderr}"
+    );
+}
