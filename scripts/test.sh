@@ -2,6 +2,9 @@
 # Runs the whole test suite. Provisions what it needs when missing: PostgreSQL 15 and pgvector
 # (built from Debian trixie's source package), in a throwaway cluster on its own port that is
 # removed afterwards, so tests never touch anyone's data.
+#
+# Then: `cargo test`, followed by every check in scripts/checks/ (end-to-end checks that drive
+# the built binary from outside: MCP client, deployment manifests, fuzzing, ...), in name order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +19,11 @@ if [ -z "${TOOLBOX_TEST_DATABASE_URL:-}" ]; then
 fi
 
 cargo test --locked --all-targets "$@"
+
+# The checks use the debug binary that `cargo test` just built.
+export TOOLBOX_BIN="$PWD/target/debug/toolbox"
+for check in scripts/checks/*.sh; do
+  [ -e "$check" ] || continue
+  echo "==> $check"
+  bash "$check"
+done
