@@ -1,5 +1,9 @@
-//! Command-line interface: `toolbox [serve|migrate|seed]`.
+//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck]`.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, App};
@@ -21,6 +25,9 @@ pub enum Command {
     Migrate,
     /// Register (or refresh) the built-in example tools and exit.
     Seed,
+    /// Ask the running server's `/health` on this host (HOST/PORT); exit 0 if it answers 200.
+    /// For container health checks: the image has no curl.
+    Healthcheck,
 }
 
 /// Runs the chosen command with a validated configuration.
@@ -39,5 +46,33 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
             tracing::info!(tools.changed = n, "built-in tools registered");
             Ok(())
         }
+        Command::Healthcheck => healthcheck(&cfg).await,
     }
+}
+
+/// How long the health probe waits for an answer; container runtimes give it a few seconds.
+const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// GETs `/health` on the address the server listens on (loopback when it listens on all).
+async fn healthcheck(cfg: &Config) -> anyhow::Result<()> {
+    let ip = match cfg.server.host {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let url = format!("http://{}/health", SocketAddr::new(ip, cfg.server.port));
+    let client = reqwest::Client::builder()
+        .timeout(HEALTHCHECK_TIMEOUT)
+        .build()?;
+    let resp = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    anyhow::ensure!(
+        resp.status().is_success(),
+        "GET {url} answered {}",
+        resp.status()
+    );
+    Ok(())
 }
