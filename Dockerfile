@@ -6,8 +6,9 @@
 # Cargo.lock only) → builder (compiles the dependencies from the recipe, a layer Docker reuses
 # until Cargo.toml/Cargo.lock change, then the project's own code) → runtime.
 #
-# Size: the stripped release binary is ~20 MB (rustls, no OpenSSL) and distroless/cc-debian12
-# is ~23 MB uncompressed, so the image stays under 50 MB.
+# Size: the stripped release binary is 12.2 MB (measured; rustls, no OpenSSL; it links only
+# libc, libm and libgcc_s, all in the base) and distroless/cc-debian12
+# is ~23 MB uncompressed, so the image is about 35 MB, under 50 MB.
 
 ARG RUST_VERSION=1.91
 ARG CARGO_CHEF_VERSION=0.1.73
