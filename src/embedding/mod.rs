@@ -4,6 +4,7 @@
 mod builtin;
 mod cache;
 mod http;
+mod prefix;
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 pub use builtin::BuiltinEmbedder;
 pub use cache::CachedEmbedder;
 pub use http::HttpEmbedder;
+pub use prefix::PrefixedEmbedder;
 
 use crate::config::EmbeddingConfig;
 use crate::domain::Embedding;
@@ -60,12 +62,20 @@ pub trait Embedder: Send + Sync {
 }
 
 /// Builds the configured embedder: the HTTP client when an endpoint is set, the built-in one
-/// otherwise, behind the cache when it is enabled.
+/// otherwise, with query/document prefixes when configured, behind the cache when it is enabled.
 pub fn from_config(cfg: &EmbeddingConfig) -> anyhow::Result<Arc<dyn Embedder>> {
-    let inner: Arc<dyn Embedder> = match &cfg.endpoint_url {
+    let mut inner: Arc<dyn Embedder> = match &cfg.endpoint_url {
         Some(_) => Arc::new(HttpEmbedder::new(cfg)?),
         None => Arc::new(BuiltinEmbedder::new(cfg.dimension)),
     };
+    let a = &cfg.asymmetric;
+    if !a.query_prefix.is_empty() || !a.document_prefix.is_empty() {
+        inner = Arc::new(PrefixedEmbedder::new(
+            inner,
+            a.query_prefix.clone(),
+            a.document_prefix.clone(),
+        ));
+    }
     if cfg.cache_enabled {
         Ok(Arc::new(CachedEmbedder::new(
             inner,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::Tool;
-use crate::registry::{CallOutcome, Hit};
+use crate::registry::{CallOutcome, Explain, Hit};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,9 +45,13 @@ pub struct FindToolRequest {
     pub query: String,
     pub limit: Option<i64>,
     pub threshold: Option<f64>,
-    /// Accepted for compatibility; hybrid ranking arrives with the search-quality work and
-    /// until then every search is vector-only.
+    /// Fuse vector and full-text ranking (default: `USE_HYBRID_SEARCH`).
     pub use_hybrid: Option<bool>,
+    /// `weighted` or `rrf` (default: `SEARCH_FUSION`); only with hybrid search.
+    pub fusion: Option<String>,
+    /// Add each hit's score components.
+    #[serde(default)]
+    pub explain: bool,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
 }
@@ -57,19 +61,33 @@ pub struct FindHit {
     pub name: String,
     pub description: String,
     pub category: String,
+    /// Cosine similarity between the query and the tool (what `threshold` applies to).
     pub similarity: f32,
+    /// The value hits are ordered by (the fused score in a hybrid search).
+    pub score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explain>,
     pub input_schema: Value,
 }
 
-impl From<Hit> for FindHit {
-    fn from(h: Hit) -> Self {
+impl FindHit {
+    /// A hit as the API shows it, with its score components when `explain` is set.
+    pub fn new(h: Hit, explain: bool) -> Self {
         Self {
             name: h.tool.name,
             description: h.tool.description,
             category: h.tool.category,
             similarity: h.similarity,
+            score: h.score,
+            explain: explain.then_some(h.explain),
             input_schema: h.tool.input_schema,
         }
+    }
+}
+
+impl From<Hit> for FindHit {
+    fn from(h: Hit) -> Self {
+        Self::new(h, false)
     }
 }
 

@@ -8,6 +8,7 @@ use super::dto::{
     CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
 };
 use crate::app::AppState;
+use crate::domain::{FusionKind, SearchMethod};
 use crate::error::ApiError;
 use crate::registry::{FindQuery, RegistryService};
 use crate::store::SearchFilter;
@@ -28,9 +29,12 @@ pub async fn find_tool(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<FindToolRequest>,
 ) -> Result<Json<Vec<FindHit>>, ApiError> {
+    let explain = req.explain;
     let query = state.parse_find(req)?;
     let hits = state.registry.find(&query).await?;
-    Ok(Json(hits.into_iter().map(FindHit::from).collect()))
+    Ok(Json(
+        hits.into_iter().map(|h| FindHit::new(h, explain)).collect(),
+    ))
 }
 
 pub async fn call_tool(
@@ -77,7 +81,19 @@ impl AppState {
                 "range",
             ));
         }
+        let fusion = match req.fusion.as_deref() {
+            None => search.fusion,
+            Some(raw) => raw.parse::<FusionKind>().map_err(|reason| {
+                ApiError::unprocessable(format!("`fusion` {reason}"), "/fusion", "enum")
+            })?,
+        };
+        let method = if req.use_hybrid.unwrap_or(search.use_hybrid) {
+            SearchMethod::Hybrid(search.fusion(fusion))
+        } else {
+            SearchMethod::Vector
+        };
         Ok(FindQuery {
+            method,
             query,
             limit: limit as u32,
             threshold: threshold as f32,

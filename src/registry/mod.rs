@@ -1,6 +1,7 @@
 //! `RegistryService`: the one place that knows the use cases. REST and MCP both call it.
 
 mod error;
+mod search;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,12 +10,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use error::RegistryError;
+pub use search::{Explain, Hit, rank};
 
 use crate::config::Config;
-use crate::domain::{Embedding, NewTool, Tool, ToolName, ToolPatch};
+use crate::domain::{
+    Embedding, NewTool, SearchMethod, Tool, ToolName, ToolPatch, split_identifier,
+};
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::{ExecError, Executor, validate_arguments};
-use crate::store::{ExecutionRecord, SearchFilter, Store, StoredEmbedding};
+use crate::store::{CandidateQuery, ExecutionRecord, SearchFilter, Store, StoredEmbedding};
 
 /// A search request, validated.
 #[derive(Debug, Clone)]
@@ -23,14 +27,19 @@ pub struct FindQuery {
     pub limit: u32,
     pub threshold: f32,
     pub filter: SearchFilter,
+    pub method: SearchMethod,
 }
 
-/// A search hit.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub tool: Tool,
-    /// Cosine similarity between the query and the tool's embedding.
-    pub similarity: f32,
+impl FindQuery {
+    /// How many candidates each side contributes: the limit itself for one method; for a
+    /// fusion, more, so a tool ranked low by one side but high by the other can still win.
+    fn pool(&self) -> i64 {
+        let limit = i64::from(self.limit);
+        match self.method {
+            SearchMethod::Hybrid(_) => (limit * 4).clamp(50, 1_000).max(limit),
+            _ => limit,
+        }
+    }
 }
 
 /// The outcome of a call that reached the tool.
@@ -158,18 +167,24 @@ impl RegistryService {
         Ok(self.store.list_tools(filter).await?)
     }
 
-    /// Semantic search: tools whose embedding is nearest to the query's, best first.
-    #[tracing::instrument(skip_all, fields(search.limit = q.limit))]
+    /// Search: by embedding, by full text, or both fused (`q.method`), best first. Only tools
+    /// with cosine similarity ≥ `q.threshold` are returned, whatever the method.
+    #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
     pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
         let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
-        let rows = self
+        let words = split_identifier(&q.query);
+        let candidates = self
             .store
-            .search(&embedding, &q.filter, i64::from(q.limit), q.threshold, None)
+            .search_candidates(&CandidateQuery {
+                embedding: &embedding,
+                text: &words,
+                filter: &q.filter,
+                pool: q.pool(),
+                vector: q.method != SearchMethod::Text,
+                full_text: q.method != SearchMethod::Vector,
+            })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(tool, similarity)| Hit { tool, similarity })
-            .collect())
+        Ok(rank(candidates, q.method, q.threshold, q.limit as usize))
     }
 
     /// The tools nearest to `name`, excluding itself.
@@ -190,7 +205,23 @@ impl RegistryService {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(tool, similarity)| Hit { tool, similarity })
+            .enumerate()
+            .map(|(i, (tool, similarity))| Hit {
+                tool,
+                similarity,
+                score: similarity,
+                explain: Explain {
+                    method: SearchMethod::Vector.label(),
+                    similarity,
+                    vector_rank: i + 1,
+                    vector_normalized: None,
+                    text_score: 0.0,
+                    text_rank: None,
+                    text_normalized: None,
+                    vector_weight: None,
+                    rrf_k: None,
+                },
+            })
             .collect())
     }
 

@@ -5,6 +5,7 @@
 
 mod executions;
 mod schema;
+mod search;
 mod tools;
 
 use std::str::FromStr;
@@ -16,6 +17,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use executions::{ExecutionRecord, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
+pub use search::{Candidate, CandidateQuery};
 pub use tools::{SearchFilter, StoredEmbedding, ToolRow};
 
 use crate::config::DatabaseConfig;

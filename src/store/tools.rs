@@ -8,8 +8,13 @@ use super::{Store, StoreError};
 use crate::domain::{Embedding, NewTool, Tool};
 
 /// Columns every tool query returns (the embedding is never read back).
-const TOOL_COLUMNS: &str = "id, name, description, long_description, category, tags, examples, \
+pub(super) const TOOL_COLUMNS: &str = "id, name, description, long_description, category, tags, examples, \
      input_schema, output_schema, version, author, config, created_at, updated_at";
+
+/// The weighted full-text document of a tool, from the three fields of `domain::SearchText`
+/// bound as $15..$17 (GIN index `tools_search_vector_idx`).
+const SEARCH_VECTOR: &str = "setweight(to_tsvector('english', $15), 'A') || \
+     setweight(to_tsvector('english', $16), 'B') || setweight(to_tsvector('english', $17), 'C')";
 
 #[derive(sqlx::FromRow)]
 pub struct ToolRow {
@@ -81,9 +86,12 @@ impl Store {
     ) -> Result<Tool, StoreError> {
         let sql = format!(
             "INSERT INTO tools (name, description, long_description, category, tags, examples, \
-             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {TOOL_COLUMNS}"
+             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash, \
+             search_vector) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, {SEARCH_VECTOR}) \
+             RETURNING {TOOL_COLUMNS}"
         );
+        let text = tool.search_text();
         sqlx::query_as::<_, ToolRow>(&sql)
             .bind(tool.name.as_str())
             .bind(&tool.description)
@@ -99,6 +107,9 @@ impl Store {
             .bind(Vector::from(emb.embedding.as_slice().to_vec()))
             .bind(emb.model)
             .bind(emb.text_hash)
+            .bind(&text.names)
+            .bind(&text.description)
+            .bind(&text.details)
             .fetch_one(&self.pool)
             .await
             .map(Tool::from)
@@ -146,9 +157,10 @@ impl Store {
              examples = $6, input_schema = $7, output_schema = $8, version = $9, author = $10, \
              config = $11, embedding = COALESCE($12, embedding), \
              embedding_model = COALESCE($13, embedding_model), \
-             embedding_hash = COALESCE($14, embedding_hash), updated_at = now() \
-             WHERE id = $1 RETURNING {TOOL_COLUMNS}"
+             embedding_hash = COALESCE($14, embedding_hash), search_vector = {SEARCH_VECTOR}, \
+             updated_at = now() WHERE id = $1 RETURNING {TOOL_COLUMNS}"
         );
+        let text = tool.search_text();
         Ok(sqlx::query_as::<_, ToolRow>(&sql)
             .bind(id)
             .bind(&tool.description)
@@ -164,6 +176,9 @@ impl Store {
             .bind(vector)
             .bind(model)
             .bind(hash)
+            .bind(&text.names)
+            .bind(&text.description)
+            .bind(&text.details)
             .fetch_optional(&self.pool)
             .await?
             .map(Tool::from))

@@ -1,0 +1,142 @@
+//! Ranking: turns the store's candidates into hits by the requested method (vector, full text
+//! or a fusion of both), after dropping those below the cosine-similarity threshold.
+
+use crate::domain::{Fusion, SearchMethod, Tool};
+use crate::store::Candidate;
+
+/// A search hit.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub tool: Tool,
+    /// Cosine similarity between the query and the tool's embedding.
+    pub similarity: f32,
+    /// The value the hits are ordered by: the similarity (vector), the text rank (text), or
+    /// the fused score (hybrid).
+    pub score: f32,
+    /// How `score` was reached, for `"explain": true`.
+    pub explain: Explain,
+}
+
+/// The parts of a hit's score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explain {
+    /// `vector`, `text`, `hybrid-weighted` or `hybrid-rrf`.
+    pub method: &'static str,
+    pub similarity: f32,
+    /// 1-based rank by cosine similarity among the candidates.
+    pub vector_rank: usize,
+    /// Similarity min-max normalised over the candidates (weighted fusion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector_normalized: Option<f32>,
+    /// Full-text rank score (`ts_rank`); 0 when no query word occurs in the tool.
+    pub text_score: f32,
+    /// 1-based rank by text score, absent when no query word occurs in the tool.
+    pub text_rank: Option<usize>,
+    /// Text score divided by the best one among the candidates (weighted fusion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_normalized: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector_weight: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rrf_k: Option<f32>,
+}
+
+/// Ranks `candidates` by `method`, keeping those with similarity ≥ `threshold`, best first,
+/// at most `limit`. Ties break by name, so equal scores order deterministically.
+pub fn rank(
+    candidates: Vec<Candidate>,
+    method: SearchMethod,
+    threshold: f32,
+    limit: usize,
+) -> Vec<Hit> {
+    let mut kept: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| c.similarity >= threshold)
+        .collect();
+    if method == SearchMethod::Text {
+        kept.retain(|c| c.text_score > 0.0);
+    }
+    let vector_ranks = ranks(&kept, |c| Some(c.similarity));
+    let text_ranks = ranks(&kept, |c| (c.text_score > 0.0).then_some(c.text_score));
+    let (min_sim, max_sim) = kept
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), c| {
+            (lo.min(c.similarity), hi.max(c.similarity))
+        });
+    let max_text = kept.iter().map(|c| c.text_score).fold(0.0, f32::max);
+    let mut hits: Vec<Hit> = kept
+        .into_iter()
+        .zip(vector_ranks.into_iter().zip(text_ranks))
+        .map(|(c, (vector_rank, text_rank))| {
+            let vector_rank = vector_rank.unwrap_or(usize::MAX);
+            let mut explain = Explain {
+                method: method.label(),
+                similarity: c.similarity,
+                vector_rank,
+                vector_normalized: None,
+                text_score: c.text_score,
+                text_rank,
+                text_normalized: None,
+                vector_weight: None,
+                rrf_k: None,
+            };
+            let score = match method {
+                SearchMethod::Vector => c.similarity,
+                SearchMethod::Text => c.text_score,
+                SearchMethod::Hybrid(Fusion::Weighted { vector_weight }) => {
+                    let v = if max_sim > min_sim {
+                        (c.similarity - min_sim) / (max_sim - min_sim)
+                    } else {
+                        1.0
+                    };
+                    let t = if max_text > 0.0 {
+                        c.text_score / max_text
+                    } else {
+                        0.0
+                    };
+                    explain.vector_normalized = Some(v);
+                    explain.text_normalized = Some(t);
+                    explain.vector_weight = Some(vector_weight);
+                    vector_weight * v + (1.0 - vector_weight) * t
+                }
+                SearchMethod::Hybrid(Fusion::Rrf { k }) => {
+                    explain.rrf_k = Some(k);
+                    let text = text_rank.map_or(0.0, |r| 1.0 / (k + r as f32));
+                    1.0 / (k + vector_rank as f32) + text
+                }
+            };
+            Hit {
+                tool: c.tool,
+                similarity: c.similarity,
+                score,
+                explain,
+            }
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| b.similarity.total_cmp(&a.similarity))
+            .then_with(|| a.tool.name.cmp(&b.tool.name))
+    });
+    hits.truncate(limit);
+    hits
+}
+
+/// 1-based ranks by a descending key; `None` keys get no rank.
+fn ranks(cands: &[Candidate], key: impl Fn(&Candidate) -> Option<f32>) -> Vec<Option<usize>> {
+    let mut order: Vec<(usize, f32)> = cands
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| key(c).map(|k| (i, k)))
+        .collect();
+    order.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| cands[a.0].tool.name.cmp(&cands[b.0].tool.name))
+    });
+    let mut out = vec![None; cands.len()];
+    for (r, (i, _)) in order.into_iter().enumerate() {
+        out[i] = Some(r + 1);
+    }
+    out
+}
