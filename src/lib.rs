@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod embedding;
 pub mod error;
+pub mod eval;
 pub mod executor;
 pub mod http;
 pub mod registry;

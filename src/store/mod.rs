@@ -5,6 +5,7 @@
 
 mod executions;
 mod schema;
+mod scratch;
 mod search;
 mod tools;
 
@@ -17,6 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use executions::{ExecutionRecord, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
+pub use scratch::ScratchDatabase;
 pub use search::{Candidate, CandidateQuery};
 pub use tools::{SearchFilter, StoredEmbedding, ToolRow};
 

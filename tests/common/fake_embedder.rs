@@ -1,6 +1,9 @@
 //! A real HTTP server speaking the OpenAI embeddings API, for tests. Vectors come from the
 //! built-in embedder, so results are deterministic; each test can make the server fail, hang
 //! or answer with the wrong dimension, and can count the requests it received.
+//!
+//! To stand in for a model that knows meaning, words in [`SYNONYMS`] are replaced by their
+//! canonical word before embedding: `hire an automobile` embeds like `rent a vehicle`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +17,27 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use toolbox::embedding::BuiltinEmbedder;
+
+/// (word, canonical word): the fake model's whole knowledge of meaning.
+pub const SYNONYMS: &[(&str, &str)] = &[
+    ("automobile", "vehicle"),
+    ("hire", "rent"),
+    ("motorcar", "vehicle"),
+    ("leasing", "rental"),
+];
+
+fn canonical(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            let lower = w.to_lowercase();
+            SYNONYMS
+                .iter()
+                .find(|(from, _)| *from == lower)
+                .map_or(w.to_owned(), |(_, to)| (*to).to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 #[derive(Debug, Clone)]
 pub enum Mode {
@@ -31,6 +55,8 @@ pub struct FakeEmbedder {
     pub url: String,
     pub requests: Arc<AtomicUsize>,
     pub inputs: Arc<Mutex<Vec<Vec<String>>>>,
+    /// The `input_type` field of each request, in order.
+    pub input_types: Arc<Mutex<Vec<Option<String>>>>,
     mode: Arc<Mutex<Mode>>,
 }
 
@@ -39,6 +65,7 @@ struct ServerState {
     dimension: usize,
     requests: Arc<AtomicUsize>,
     inputs: Arc<Mutex<Vec<Vec<String>>>>,
+    input_types: Arc<Mutex<Vec<Option<String>>>>,
     mode: Arc<Mutex<Mode>>,
 }
 
@@ -46,11 +73,13 @@ impl FakeEmbedder {
     pub async fn start(dimension: usize) -> Self {
         let requests = Arc::new(AtomicUsize::new(0));
         let inputs = Arc::new(Mutex::new(Vec::new()));
+        let input_types = Arc::new(Mutex::new(Vec::new()));
         let mode = Arc::new(Mutex::new(Mode::Ok));
         let state = ServerState {
             dimension,
             requests: requests.clone(),
             inputs: inputs.clone(),
+            input_types: input_types.clone(),
             mode: mode.clone(),
         };
         let app = axum::Router::new()
@@ -63,6 +92,7 @@ impl FakeEmbedder {
             url: format!("http://127.0.0.1:{port}"),
             requests,
             inputs,
+            input_types,
             mode,
         }
     }
@@ -87,6 +117,10 @@ async fn embeddings(State(s): State<ServerState>, Json(body): Json<Value>) -> Re
         _ => return (StatusCode::BAD_REQUEST, "input missing").into_response(),
     };
     s.inputs.lock().await.push(texts.clone());
+    s.input_types
+        .lock()
+        .await
+        .push(body["input_type"].as_str().map(str::to_owned));
     let mode = s.mode.lock().await.clone();
     let dimension = match mode {
         Mode::Fail(code) => {
@@ -103,7 +137,7 @@ async fn embeddings(State(s): State<ServerState>, Json(body): Json<Value>) -> Re
     let data: Vec<Value> = texts
         .iter()
         .enumerate()
-        .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": embedder.embed_text(t)}))
+        .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": embedder.embed_text(&canonical(t))}))
         .collect();
     Json(json!({"object": "list", "data": data, "model": body["model"]})).into_response()
 }
