@@ -9,17 +9,42 @@ use serde_json::{Value, json};
 
 async fn catalogue(app: &TestApp) {
     let tools: &[(&str, &str, &str, &[&str])] = &[
-        ("pdf_to_text", "Extract plain text from PDF documents", "documents", &["pdf"]),
+        (
+            "pdf_to_text",
+            "Extract plain text from PDF documents",
+            "documents",
+            &["pdf"],
+        ),
         (
             "document_reader",
             "Read office documents and pull out their text content, PDF files included",
             "documents",
             &["office"],
         ),
-        ("rent_vehicle", "Book a rental vehicle for your trip", "travel", &["cars"]),
-        ("flight_search", "Search cheap flights between airports", "travel", &["flights"]),
-        ("get_weather", "Current weather and forecast for a city", "weather", &["forecast"]),
-        ("SEOTool", "Audit a website for search engine ranking problems", "web", &[]),
+        (
+            "rent_vehicle",
+            "Book a rental vehicle for your trip",
+            "travel",
+            &["cars"],
+        ),
+        (
+            "flight_search",
+            "Search cheap flights between airports",
+            "travel",
+            &["flights"],
+        ),
+        (
+            "get_weather",
+            "Current weather and forecast for a city",
+            "weather",
+            &["forecast"],
+        ),
+        (
+            "SEOTool",
+            "Audit a website for search engine ranking problems",
+            "web",
+            &[],
+        ),
     ];
     for (name, description, category, tags) in tools {
         app.register(name, description, category, tags).await;
@@ -45,7 +70,11 @@ async fn an_exact_tool_name_beats_a_loose_paraphrase_with_both_fusions() {
         let hits = app
             .find(json!({"query": "pdf to text", "use_hybrid": true, "fusion": fusion}))
             .await;
-        assert_eq!(names(&hits)[..2], ["pdf_to_text", "document_reader"], "{fusion}");
+        assert_eq!(
+            names(&hits)[..2],
+            ["pdf_to_text", "document_reader"],
+            "{fusion}"
+        );
     }
 }
 
@@ -65,8 +94,10 @@ async fn a_paraphrase_with_no_shared_word_is_found_through_the_vector_side() {
     let (app, _fake) = app_with_model().await;
     for fusion in ["weighted", "rrf"] {
         let hits = app
-            .find(json!({"query": "hire an automobile", "use_hybrid": true, "fusion": fusion,
-                         "explain": true}))
+            .find(
+                json!({"query": "hire an automobile", "use_hybrid": true, "fusion": fusion,
+                         "explain": true}),
+            )
             .await;
         assert_eq!(hits[0]["name"], "rent_vehicle", "{fusion}: {hits:?}");
         assert_eq!(hits[0]["explain"]["text_score"], 0.0, "no word in common");
@@ -80,14 +111,18 @@ async fn both_fusions_honour_category_and_tag_filters() {
     catalogue(&app).await;
     for fusion in ["weighted", "rrf"] {
         let hits = app
-            .find(json!({"query": "pdf text", "use_hybrid": true, "fusion": fusion,
-                         "category": "travel", "limit": 5, "threshold": -1}))
+            .find(
+                json!({"query": "pdf text", "use_hybrid": true, "fusion": fusion,
+                         "category": "travel", "limit": 5, "threshold": -1}),
+            )
             .await;
         assert_eq!(hits.len(), 2, "{fusion}");
         assert!(hits.iter().all(|h| h["category"] == "travel"), "{fusion}");
         let tagged = app
-            .find(json!({"query": "pdf text", "use_hybrid": true, "fusion": fusion,
-                         "tags": ["office"], "threshold": -1}))
+            .find(
+                json!({"query": "pdf text", "use_hybrid": true, "fusion": fusion,
+                         "tags": ["office"], "threshold": -1}),
+            )
             .await;
         assert_eq!(names(&tagged), ["document_reader"], "{fusion}");
     }
@@ -99,16 +134,26 @@ async fn both_fusions_apply_the_threshold_to_cosine_similarity() {
     catalogue(&app).await;
     for fusion in ["weighted", "rrf"] {
         let hits = app
-            .find(json!({"query": "extract text from a pdf", "use_hybrid": true,
-                         "fusion": fusion, "threshold": 0.3}))
+            .find(
+                json!({"query": "extract text from a pdf", "use_hybrid": true,
+                         "fusion": fusion, "threshold": 0.3}),
+            )
             .await;
         assert!(!hits.is_empty(), "{fusion}");
-        assert!(scores(&hits, "similarity").iter().all(|s| *s >= 0.3), "{fusion}");
+        assert!(
+            scores(&hits, "similarity").iter().all(|s| *s >= 0.3),
+            "{fusion}"
+        );
         let none = app
-            .find(json!({"query": "pdf text", "use_hybrid": true, "fusion": fusion,
-                         "threshold": 0.99}))
+            .find(
+                json!({"query": "pdf text", "use_hybrid": true, "fusion": fusion,
+                         "threshold": 0.99}),
+            )
             .await;
-        assert!(none.is_empty(), "{fusion}: nothing passes, nothing returned: {none:?}");
+        assert!(
+            none.is_empty(),
+            "{fusion}: nothing passes, nothing returned: {none:?}"
+        );
     }
 }
 
@@ -117,8 +162,10 @@ async fn hits_are_ordered_by_score_and_explain_shows_each_component() {
     let app = spawn_app().await;
     catalogue(&app).await;
     let hits = app
-        .find(json!({"query": "weather forecast", "use_hybrid": true, "fusion": "weighted",
-                     "explain": true}))
+        .find(
+            json!({"query": "weather forecast", "use_hybrid": true, "fusion": "weighted",
+                     "explain": true}),
+        )
         .await;
     let s = scores(&hits, "score");
     assert!(s.windows(2).all(|w| w[0] >= w[1]), "{s:?}");
@@ -176,7 +223,10 @@ async fn queries_and_documents_get_their_own_prefix_and_input_type() {
         .iter()
         .position(|b| b[0].contains("Weather for a city"))
         .unwrap();
-    assert!(inputs[doc][0].starts_with("passage: get weather: "), "{inputs:?}");
+    assert!(
+        inputs[doc][0].starts_with("passage: get weather: "),
+        "{inputs:?}"
+    );
     assert_eq!(types[doc].as_deref(), Some("passage"));
     let last = inputs.len() - 1;
     assert_eq!(inputs[last], ["query: rain tomorrow"]);

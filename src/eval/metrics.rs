@@ -39,9 +39,8 @@ pub fn score_ranking(ranked: &[String], relevant: &HashSet<&str>) -> Scores {
         .iter()
         .map(|n| relevant.contains(n.as_str()))
         .collect();
-    let recall = |k: usize| {
-        is_rel.iter().take(k).filter(|r| **r).count() as f64 / relevant.len() as f64
-    };
+    let recall =
+        |k: usize| is_rel.iter().take(k).filter(|r| **r).count() as f64 / relevant.len() as f64;
     let gain = |i: usize| 1.0 / ((i + 2) as f64).log2();
     let dcg: f64 = is_rel
         .iter()
