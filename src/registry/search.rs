@@ -140,3 +140,98 @@ fn ranks(cands: &[Candidate], key: impl Fn(&Candidate) -> Option<f32>) -> Vec<Op
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(name: &str, similarity: f32, text_score: f32) -> Candidate {
+        let now = chrono::Utc::now();
+        Candidate {
+            tool: Tool {
+                id: 0,
+                name: name.into(),
+                description: String::new(),
+                long_description: None,
+                category: "general".into(),
+                tags: vec![],
+                examples: vec![],
+                input_schema: serde_json::json!({"type": "object"}),
+                output_schema: None,
+                version: "1.0.0".into(),
+                author: None,
+                config: serde_json::json!({}),
+                created_at: now,
+                updated_at: now,
+            },
+            similarity,
+            text_score,
+        }
+    }
+
+    fn order(hits: &[Hit]) -> Vec<&str> {
+        hits.iter().map(|h| h.tool.name.as_str()).collect()
+    }
+
+    fn pool() -> Vec<Candidate> {
+        vec![
+            cand("close", 0.9, 0.0),
+            cand("wordy", 0.5, 0.8),
+            cand("both", 0.8, 0.4),
+        ]
+    }
+
+    #[test]
+    fn weighted_fusion_normalises_each_side_before_weighting() {
+        let hits = rank(
+            pool(),
+            SearchMethod::Hybrid(Fusion::Weighted { vector_weight: 0.7 }),
+            -1.0,
+            10,
+        );
+        // close: 0.7·1 + 0.3·0 = 0.70; both: 0.7·0.75 + 0.3·0.5 = 0.675; wordy: 0.3.
+        assert_eq!(order(&hits), ["close", "both", "wordy"]);
+        assert!((hits[1].score - 0.675).abs() < 1e-6);
+        let text_heavy = rank(
+            pool(),
+            SearchMethod::Hybrid(Fusion::Weighted { vector_weight: 0.2 }),
+            -1.0,
+            10,
+        );
+        assert_eq!(order(&text_heavy), ["wordy", "both", "close"]);
+    }
+
+    #[test]
+    fn rrf_rewards_tools_ranked_well_by_both_sides() {
+        let mut cands = pool();
+        cands.push(cand("other", 0.7, 0.0));
+        let hits = rank(
+            cands,
+            SearchMethod::Hybrid(Fusion::Rrf { k: 60.0 }),
+            -1.0,
+            10,
+        );
+        // both: 1/62 + 1/62; wordy: 1/64 + 1/61; close: 1/61; other: 1/63.
+        assert_eq!(order(&hits), ["both", "wordy", "close", "other"]);
+        assert_eq!(hits[0].explain.text_rank, Some(2));
+        assert_eq!(hits[0].explain.vector_rank, 2);
+    }
+
+    #[test]
+    fn the_threshold_drops_low_similarity_before_fusion_and_may_leave_nothing() {
+        let hits = rank(
+            pool(),
+            SearchMethod::Hybrid(Fusion::Rrf { k: 60.0 }),
+            0.6,
+            10,
+        );
+        assert_eq!(order(&hits), ["both", "close"]);
+        assert!(rank(pool(), SearchMethod::Text, 0.95, 10).is_empty());
+    }
+
+    #[test]
+    fn text_only_ranking_leaves_out_tools_without_a_query_word() {
+        let hits = rank(pool(), SearchMethod::Text, -1.0, 10);
+        assert_eq!(order(&hits), ["wordy", "both"]);
+    }
+}
