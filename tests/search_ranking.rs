@@ -232,3 +232,21 @@ async fn queries_and_documents_get_their_own_prefix_and_input_type() {
     assert_eq!(inputs[last], ["query: rain tomorrow"]);
     assert_eq!(types[last].as_deref(), Some("query"));
 }
+
+#[tokio::test]
+async fn queries_of_stop_words_or_punctuation_answer_without_error() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    // Nothing to match (the built-in embedder drops stop words): an empty list, not a 500.
+    for query in ["the", "?!& | :*"] {
+        let resp = app
+            .post("/mcp/find_tool", json!({"query": query, "threshold": -1}))
+            .await;
+        assert_eq!(resp.status(), 200, "{query}");
+    }
+    // tsquery operators in the text are words, never syntax.
+    let hits = app
+        .find(json!({"query": "weather?! & | :* '); DROP TABLE tools; --", "limit": 1}))
+        .await;
+    assert_eq!(names(&hits), ["get_weather"]);
+}
