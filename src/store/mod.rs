@@ -3,6 +3,7 @@
 //! Every query names the index it expects to use. Errors become `StoreError` here, so a
 //! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
 
+mod bulk;
 mod executions;
 mod schema;
 mod tools;
@@ -14,6 +15,7 @@ use secrecy::ExposeSecret;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
 pub use executions::{ExecutionRecord, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
 pub use tools::{SearchFilter, StoredEmbedding, ToolRow};
