@@ -31,6 +31,9 @@ pub enum Mode {
     RateLimited(u64),
 }
 
+/// A request's JSON body and its `Authorization` header.
+pub type Received = (Value, Option<String>);
+
 #[derive(Clone)]
 pub struct FakeEmbedder {
     pub url: String,
@@ -38,7 +41,7 @@ pub struct FakeEmbedder {
     /// The texts of each request, in arrival order.
     pub inputs: Arc<Mutex<Vec<Vec<String>>>>,
     /// Each request's JSON body and `Authorization` header.
-    pub bodies: Arc<Mutex<Vec<(Value, Option<String>)>>>,
+    pub bodies: Arc<Mutex<Vec<Received>>>,
     mode: Arc<Mutex<Mode>>,
     script: Arc<Mutex<VecDeque<Mode>>>,
 }
