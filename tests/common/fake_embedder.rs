@@ -42,6 +42,9 @@ pub struct FakeEmbedder {
     pub inputs: Arc<Mutex<Vec<Vec<String>>>>,
     /// Each request's JSON body and `Authorization` header.
     pub bodies: Arc<Mutex<Vec<Received>>>,
+    /// Requests being answered right now, and the most there ever were at once.
+    pub in_flight: Arc<AtomicUsize>,
+    pub max_in_flight: Arc<AtomicUsize>,
     mode: Arc<Mutex<Mode>>,
     script: Arc<Mutex<VecDeque<Mode>>>,
 }
@@ -66,6 +69,8 @@ impl FakeEmbedder {
             requests: Arc::new(AtomicUsize::new(0)),
             inputs: Arc::new(Mutex::new(Vec::new())),
             bodies: Arc::new(Mutex::new(Vec::new())),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            max_in_flight: Arc::new(AtomicUsize::new(0)),
             mode: Arc::new(Mutex::new(Mode::Ok)),
             script: Arc::new(Mutex::new(VecDeque::new())),
         };
@@ -120,6 +125,9 @@ async fn tei(
 async fn respond(s: ServerState, headers: HeaderMap, body: Value, format: Format) -> Response {
     let f = &s.server;
     f.requests.fetch_add(1, Ordering::SeqCst);
+    let now = f.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    f.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let _done = InFlight(f.in_flight.clone());
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -174,5 +182,14 @@ async fn respond(s: ServerState, headers: HeaderMap, body: Value, format: Format
                 .collect();
             Json(json!({"object": "list", "data": data, "model": body["model"]})).into_response()
         }
+    }
+}
+
+/// Decrements the in-flight count however the handler returns.
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
