@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -10,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::embedding;
+use crate::embedding::{self, Embedder, EmbeddingError};
 use crate::executor::Executor;
 use crate::registry::RegistryService;
 use crate::store::{self, Store};
@@ -77,25 +78,74 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
         migrate_store(&store, &cfg).await?;
     }
     let embedder = embedding::from_config(&cfg.embedding)?;
-    if cfg.uses_builtin_embedder() {
+    let endpoint_up = if cfg.uses_builtin_embedder() {
         tracing::warn!(
             "EMBEDDING_ENDPOINT_URL is not set: using the built-in lexical embedder (development only; \
              it matches words, not meaning)"
         );
-    }
+        true
+    } else {
+        probe_embedder(&cfg, embedder.as_ref()).await?
+    };
     let executor = Executor::new(cfg.executor.tool_timeout);
     let registry = RegistryService::new(store, embedder, executor, &cfg);
-    if migrate {
+    if migrate && endpoint_up {
         let seeded = registry
             .seed_builtins()
             .await
             .context("registering the built-in tools")?;
         tracing::info!(tools.seeded = seeded, "built-in tools registered");
+    } else if migrate {
+        tokio::spawn(seed_when_embedder_returns(registry.clone()));
     }
     Ok(AppState {
         config: Arc::new(cfg),
         registry,
     })
+}
+
+/// Embeds one text at startup. A response of the wrong dimension stops startup (the
+/// configuration is wrong and will not fix itself); an endpoint that is down only logs an
+/// error and returns `false`: the service starts, answers what needs no embedding (list,
+/// call, get), and answers 503 naming the endpoint for the rest until it is back.
+async fn probe_embedder(cfg: &Config, embedder: &dyn Embedder) -> anyhow::Result<bool> {
+    match embedding::probe(embedder).await {
+        Ok(()) => {
+            tracing::info!(
+                embedding.model = %cfg.embedding.model,
+                embedding.dimension = cfg.embedding.dimension,
+                "embedding endpoint answered the startup probe"
+            );
+            Ok(true)
+        }
+        Err(e @ EmbeddingError::BadResponse { .. }) => Err(anyhow::anyhow!(
+            "{e} (check EMBEDDING_DIMENSION={}, EMBEDDING_MODEL={:?} and EMBEDDING_API_FORMAT)",
+            cfg.embedding.dimension,
+            cfg.embedding.model
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "embedding endpoint is down at startup; starting anyway");
+            Ok(false)
+        }
+    }
+}
+
+/// Registers the built-in tools once the embedding endpoint answers, backing off up to 60 s.
+async fn seed_when_embedder_returns(registry: RegistryService) {
+    let mut wait = Duration::from_secs(2);
+    loop {
+        tokio::time::sleep(wait).await;
+        match registry.seed_builtins().await {
+            Ok(n) => {
+                tracing::info!(tools.seeded = n, "built-in tools registered");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "built-in tools not registered yet; will retry");
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
 }
 
 /// Applies migrations and fixes the embedding dimension.

@@ -1,4 +1,4 @@
-//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|eval]`.
+//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|import|reindex|eval]`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -33,6 +33,20 @@ pub enum Command {
     /// Run the retrieval benchmark in a throwaway database beside DATABASE_URL's and print
     /// Recall@1, Recall@5, NDCG@10 and MRR per search method.
     Eval(EvalArgs),
+    /// Import tools from a JSON array or JSON Lines file, in one transaction.
+    Import {
+        /// The file to read.
+        file: std::path::PathBuf,
+        /// Replace tools that already exist (by name) instead of refusing the import.
+        #[arg(long)]
+        upsert: bool,
+    },
+    /// Re-embed tools whose embedding model or text changed; the service can keep running.
+    Reindex {
+        /// Rows read, embedded and written per transaction (default: batch size × concurrency).
+        #[arg(long)]
+        batch: Option<usize>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +83,8 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
         }
         Command::Healthcheck => healthcheck(&cfg).await,
         Command::Eval(args) => eval(args, cfg).await,
+        Command::Import { file, upsert } => crate::commands::import(cfg, &file, upsert).await,
+        Command::Reindex { batch } => crate::commands::reindex(cfg, batch).await,
     }
 }
 

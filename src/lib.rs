@@ -4,11 +4,13 @@
 //! call it. Data flows one way: [`http`] (REST) → [`registry`] (the use cases) →
 //! [`store`] (PostgreSQL + pgvector), [`embedding`] (text → vectors) and [`executor`] (running
 //! tools). [`domain`] holds the validated types passed between them; [`config`] reads the
-//! environment once; [`app`] wires everything and serves it. Nothing below `http` knows about
+//! environment once; [`app`] wires everything and serves it; [`commands`] runs the bulk
+//! `import` and `reindex` commands. Nothing below `http` knows about
 //! HTTP status codes, and nothing outside `store` writes SQL.
 
 pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod embedding;

@@ -218,7 +218,13 @@ async fn queries_and_documents_get_their_own_prefix_and_input_type() {
         .await;
     app.find(json!({"query": "rain tomorrow"})).await;
     let inputs = fake.inputs.lock().await.clone();
-    let types = fake.input_types.lock().await.clone();
+    let types: Vec<Option<String>> = fake
+        .bodies
+        .lock()
+        .await
+        .iter()
+        .map(|(body, _)| body["input_type"].as_str().map(str::to_owned))
+        .collect();
     let doc = inputs
         .iter()
         .position(|b| b[0].contains("Weather for a city"))

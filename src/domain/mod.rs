@@ -2,10 +2,12 @@
 //!
 //! Requests are parsed into these at the edge (`http`, `mcp`); services accept nothing else.
 
+mod bulk;
 mod embedding;
 mod search;
 mod tool;
 
+pub use bulk::parse_tool_list;
 pub use embedding::Embedding;
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{

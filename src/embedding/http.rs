@@ -1,37 +1,36 @@
-//! The HTTP client for a remote embedding model (OpenAI-compatible `POST /v1/embeddings`).
+//! The HTTP client for a remote embedding model (OpenAI-compatible or TEI), with batching, a
+//! bound on concurrent requests, and retries with exponential backoff and jitter.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use tokio::sync::Semaphore;
 
-use super::{Embedder, EmbeddingError, InputKind};
-use crate::config::EmbeddingConfig;
+use super::format::{endpoint_url, parse_response, request_body};
+use super::{Embedder, EmbeddingError, EmbeddingStats, InputKind};
+use crate::config::{ApiFormat, EmbeddingConfig};
 use crate::domain::Embedding;
+
+/// Longest `Retry-After` honoured; a longer one is treated as "give up now".
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 pub struct HttpEmbedder {
     client: reqwest::Client,
     url: String,
+    format: ApiFormat,
     api_key: Option<SecretString>,
     model: String,
     dimension: usize,
     max_retries: u32,
     timeout: Duration,
+    attempt_timeout: Duration,
+    batch_size: usize,
     /// `input_type` sent with queries and with documents, when configured.
     input_types: (Option<String>, Option<String>),
-}
-
-#[derive(Deserialize)]
-struct OpenAiResponse {
-    data: Vec<OpenAiItem>,
-}
-
-#[derive(Deserialize)]
-struct OpenAiItem {
-    embedding: Vec<f32>,
-    #[serde(default)]
-    index: Option<usize>,
+    permits: Arc<Semaphore>,
+    stats: Arc<EmbeddingStats>,
 }
 
 /// What one attempt produced: retryable failures are retried, the rest returned.
@@ -44,28 +43,35 @@ enum Attempt {
 }
 
 impl HttpEmbedder {
-    pub fn new(cfg: &EmbeddingConfig) -> anyhow::Result<Self> {
+    pub fn new(cfg: &EmbeddingConfig, stats: Arc<EmbeddingStats>) -> anyhow::Result<Self> {
         let base = cfg
             .endpoint_url
             .clone()
             .ok_or_else(|| anyhow::anyhow!("EMBEDDING_ENDPOINT_URL is not set"))?;
+        // Each attempt sets its own timeout (the smaller of the per-attempt limit and what is
+        // left of the call's budget); the client-wide one is only a backstop.
         let client = reqwest::Client::builder()
             .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(5)))
-            .pool_max_idle_per_host(32)
+            .connect_timeout(cfg.attempt_timeout.min(Duration::from_secs(5)))
+            .pool_max_idle_per_host(cfg.max_concurrency.max(8))
             .build()?;
         Ok(Self {
             client,
-            url: endpoint_path(&base),
+            url: endpoint_url(cfg.api_format, &base),
+            format: cfg.api_format,
             api_key: cfg.api_key.clone(),
             model: cfg.model.clone(),
             dimension: cfg.dimension,
             max_retries: cfg.max_retries,
             timeout: cfg.timeout,
+            attempt_timeout: cfg.attempt_timeout,
+            batch_size: cfg.batch_size,
             input_types: (
                 cfg.asymmetric.query_input_type.clone(),
                 cfg.asymmetric.document_input_type.clone(),
             ),
+            permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
+            stats,
         })
     }
 
@@ -83,16 +89,13 @@ impl HttpEmbedder {
         }
     }
 
-    async fn attempt(&self, texts: &[String], kind: InputKind) -> Attempt {
-        let mut body = serde_json::json!({ "model": self.model, "input": texts });
+    async fn attempt(&self, texts: &[String], kind: InputKind, limit: Duration) -> Attempt {
         let input_type = match kind {
-            InputKind::Query => &self.input_types.0,
-            InputKind::Document => &self.input_types.1,
+            InputKind::Query => self.input_types.0.as_deref(),
+            InputKind::Document => self.input_types.1.as_deref(),
         };
-        if let Some(t) = input_type {
-            body["input_type"] = serde_json::Value::String(t.clone());
-        }
-        let mut req = self.client.post(&self.url).json(&body);
+        let body = request_body(self.format, &self.model, texts, input_type);
+        let mut req = self.client.post(&self.url).json(&body).timeout(limit);
         if let Some(key) = &self.api_key {
             req = req.bearer_auth(key.expose_secret());
         }
@@ -112,37 +115,101 @@ impl HttpEmbedder {
                 after: retry_after(resp.headers()),
             };
         }
-        if !status.is_success() {
-            let text = resp.text().await.unwrap_or_default();
-            let snippet: String = text.chars().take(200).collect();
-            return Attempt::Done(Err(self.unavailable(format!("HTTP {status}: {snippet}"))));
-        }
-        let parsed: OpenAiResponse = match resp.json().await {
-            Ok(p) => p,
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
             Err(e) => {
-                return Attempt::Done(Err(self.bad(format!("invalid JSON: {e}"))));
+                return Attempt::Retry {
+                    reason: describe(&e),
+                    after: None,
+                };
             }
         };
-        Attempt::Done(self.collect(parsed, texts.len()))
+        if !status.is_success() {
+            let snippet: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
+            return Attempt::Done(Err(self.unavailable(format!("HTTP {status}: {snippet}"))));
+        }
+        Attempt::Done(self.collect(&bytes, texts.len()))
     }
 
-    fn collect(
-        &self,
-        mut parsed: OpenAiResponse,
-        expected: usize,
-    ) -> Result<Vec<Embedding>, EmbeddingError> {
-        if parsed.data.len() != expected {
+    fn collect(&self, body: &[u8], expected: usize) -> Result<Vec<Embedding>, EmbeddingError> {
+        let vectors = parse_response(self.format, body).map_err(|r| self.bad(r))?;
+        if vectors.len() != expected {
             return Err(self.bad(format!(
                 "expected {expected} embeddings, got {}",
-                parsed.data.len()
+                vectors.len()
             )));
         }
-        parsed.data.sort_by_key(|d| d.index.unwrap_or(0));
-        parsed
-            .data
+        vectors
             .into_iter()
-            .map(|d| Embedding::parse(d.embedding, self.dimension).map_err(|r| self.bad(r)))
+            .map(|v| Embedding::parse(v, self.dimension).map_err(|r| self.bad(r)))
             .collect()
+    }
+
+    /// One upstream batch, retried within the call's time budget.
+    async fn embed_batch(
+        &self,
+        texts: &[String],
+        kind: InputKind,
+    ) -> Result<Vec<Embedding>, EmbeddingError> {
+        let deadline = Instant::now() + self.timeout;
+        let mut attempt = 0u32;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let limit = self.attempt_timeout.min(left).max(Duration::from_millis(1));
+            let outcome = {
+                // Held only while the request is in flight, not while backing off.
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("semaphore never closed");
+                let started = Instant::now();
+                let outcome = self.attempt(texts, kind, limit).await;
+                let latency_ms = started.elapsed().as_millis() as u64;
+                self.stats.request(texts.len(), latency_ms);
+                tracing::debug!(
+                    embedding.endpoint = %self.url,
+                    embedding.batch = texts.len(),
+                    embedding.attempt = attempt + 1,
+                    embedding.latency_ms = latency_ms,
+                    "embedding request"
+                );
+                outcome
+            };
+            match outcome {
+                Attempt::Done(result) => {
+                    if result.is_err() {
+                        self.stats.failure();
+                    }
+                    return result;
+                }
+                Attempt::Retry { reason, after } => {
+                    attempt += 1;
+                    let wait = after.unwrap_or_else(|| backoff(attempt));
+                    let out_of_time = Instant::now() + wait >= deadline;
+                    if attempt > self.max_retries || out_of_time {
+                        self.stats.failure();
+                        let why = if out_of_time {
+                            format!("the {} ms budget is spent", self.timeout.as_millis())
+                        } else {
+                            format!("{} retries", self.max_retries)
+                        };
+                        return Err(self.unavailable(format!(
+                            "{reason} (gave up after {attempt} attempt(s): {why})"
+                        )));
+                    }
+                    self.stats.retry();
+                    tracing::warn!(
+                        embedding.endpoint = %self.url,
+                        embedding.attempt = attempt,
+                        embedding.retry_in_ms = wait.as_millis() as u64,
+                        %reason,
+                        "retrying embedding request"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
     }
 }
 
@@ -154,68 +221,45 @@ impl Embedder for HttpEmbedder {
         texts: &[String],
         kind: InputKind,
     ) -> Result<Vec<Embedding>, EmbeddingError> {
-        if texts.is_empty() {
-            return Ok(vec![]);
-        }
-        let deadline = Instant::now() + self.timeout;
-        let mut attempt = 0;
-        loop {
-            let started = Instant::now();
-            match self.attempt(texts, kind).await {
-                Attempt::Done(result) => {
-                    tracing::debug!(
-                        embedding.latency_ms = started.elapsed().as_millis() as u64,
-                        "embedding request"
-                    );
-                    return result;
-                }
-                Attempt::Retry { reason, after } => {
-                    attempt += 1;
-                    let wait = after.unwrap_or_else(|| backoff(attempt));
-                    if attempt > self.max_retries || Instant::now() + wait >= deadline {
-                        return Err(self.unavailable(format!(
-                            "{reason} (gave up after {attempt} attempt(s))"
-                        )));
-                    }
-                    tracing::warn!(embedding.attempt = attempt, %reason, "retrying embedding request");
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+        // Batches run concurrently; the semaphore bounds how many are in flight.
+        let batches = texts
+            .chunks(self.batch_size)
+            .map(|chunk| self.embed_batch(chunk, kind));
+        let done = futures::future::try_join_all(batches).await?;
+        Ok(done.into_iter().flatten().collect())
     }
 
     fn model_id(&self) -> String {
         self.model.clone()
     }
-}
 
-/// Accepts either a base URL (`http://host:8011`, `.../v1`) or the full embeddings URL.
-fn endpoint_path(base: &str) -> String {
-    let trimmed = base.trim_end_matches('/');
-    if trimmed.ends_with("/embeddings") {
-        trimmed.to_owned()
-    } else if trimmed.ends_with("/v1") {
-        format!("{trimmed}/embeddings")
-    } else {
-        format!("{trimmed}/v1/embeddings")
+    fn stats(&self) -> Option<Arc<EmbeddingStats>> {
+        Some(self.stats.clone())
     }
 }
 
-/// Exponential backoff with full jitter: 100 ms, 200 ms, 400 ms, ... capped at 5 s.
+/// Exponential backoff with jitter: about 100 ms, 200 ms, 400 ms, ... capped at 5 s.
 fn backoff(attempt: u32) -> Duration {
     let cap = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
     Duration::from_millis(rand::random_range(cap / 2..=cap))
 }
 
+/// `Retry-After` as seconds or as an HTTP date.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let secs: f64 = headers
+    let raw = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(60.0)))
+        .trim();
+    let wait = if let Ok(secs) = raw.parse::<f64>() {
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))?
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+        (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -231,17 +275,26 @@ fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
     #[test]
-    fn endpoint_accepts_base_or_full_url() {
-        assert_eq!(
-            endpoint_path("http://h:1"),
-            "http://h:1/v1/embeddings".to_string()
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        assert_eq!(endpoint_path("http://h:1/v1/"), "http://h:1/v1/embeddings");
-        assert_eq!(
-            endpoint_path("http://h:1/v1/embeddings"),
-            "http://h:1/v1/embeddings"
-        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) <= Duration::from_millis(200));
+        assert!(backoff(20) <= Duration::from_secs(5));
+        assert!(backoff(20) >= Duration::from_millis(2_500));
     }
 }

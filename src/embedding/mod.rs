@@ -1,10 +1,13 @@
-//! Turning text into vectors: the `Embedder` trait, the HTTP client for a remote model, the
-//! built-in lexical embedder, and the cache in front of either.
+//! Turning text into vectors: the `Embedder` trait, the HTTP client for a remote model (two
+//! wire formats, batching, retries), the built-in lexical embedder, the cache in front of
+//! either, and the counters they share.
 
 mod builtin;
 mod cache;
+mod format;
 mod http;
 mod prefix;
+mod stats;
 
 use std::sync::Arc;
 
@@ -14,6 +17,7 @@ pub use builtin::BuiltinEmbedder;
 pub use cache::CachedEmbedder;
 pub use http::HttpEmbedder;
 pub use prefix::PrefixedEmbedder;
+pub use stats::{EmbeddingStats, StatsSnapshot};
 
 use crate::config::EmbeddingConfig;
 use crate::domain::Embedding;
@@ -51,6 +55,11 @@ pub trait Embedder: Send + Sync {
     /// Identifies the model, recorded with each stored embedding.
     fn model_id(&self) -> String;
 
+    /// Hit, miss, retry and latency counters, when this embedder keeps them.
+    fn stats(&self) -> Option<Arc<EmbeddingStats>> {
+        None
+    }
+
     /// Embeds one text.
     async fn embed_one(&self, text: &str, kind: InputKind) -> Result<Embedding, EmbeddingError> {
         let mut v = self.embed(&[text.to_owned()], kind).await?;
@@ -64,8 +73,9 @@ pub trait Embedder: Send + Sync {
 /// Builds the configured embedder: the HTTP client when an endpoint is set, the built-in one
 /// otherwise, with query/document prefixes when configured, behind the cache when it is enabled.
 pub fn from_config(cfg: &EmbeddingConfig) -> anyhow::Result<Arc<dyn Embedder>> {
+    let stats = Arc::new(EmbeddingStats::default());
     let mut inner: Arc<dyn Embedder> = match &cfg.endpoint_url {
-        Some(_) => Arc::new(HttpEmbedder::new(cfg)?),
+        Some(_) => Arc::new(HttpEmbedder::new(cfg, stats.clone())?),
         None => Arc::new(BuiltinEmbedder::new(cfg.dimension)),
     };
     let a = &cfg.asymmetric;
@@ -81,8 +91,22 @@ pub fn from_config(cfg: &EmbeddingConfig) -> anyhow::Result<Arc<dyn Embedder>> {
             inner,
             cfg.cache_size,
             cfg.cache_ttl,
+            stats,
         )))
     } else {
         Ok(inner)
     }
+}
+
+/// The text embedded once at startup to check that the endpoint answers with the configured
+/// dimension.
+pub const PROBE_TEXT: &str = "toolbox startup probe";
+
+/// Embeds [`PROBE_TEXT`] once, bypassing nothing: a wrong dimension comes back as
+/// `BadResponse`, an endpoint that is down as `Unavailable`.
+pub async fn probe(embedder: &dyn Embedder) -> Result<(), EmbeddingError> {
+    embedder
+        .embed_one(PROBE_TEXT, InputKind::Query)
+        .await
+        .map(|_| ())
 }

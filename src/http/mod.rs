@@ -1,5 +1,6 @@
 //! REST routes: extract → domain type → one service call → response.
 
+mod bulk;
 mod dto;
 mod extract;
 mod health;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mcp/find_tool", post(rest_mcp::find_tool))
         .route("/mcp/call_tool", post(rest_mcp::call_tool))
         .route("/tools", post(tools::register).get(tools::list))
+        .route("/tools/bulk", post(bulk::import))
         .route(
             "/tools/{name}",
             get(tools::get).put(tools::update).delete(tools::delete),

@@ -1,5 +1,6 @@
 //! `RegistryService`: the one place that knows the use cases. REST and MCP both call it.
 
+mod bulk;
 mod error;
 mod search;
 
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+pub use bulk::{ImportOutcome, ReindexProgress};
 pub use error::RegistryError;
 pub use search::{Explain, Hit, rank};
 
@@ -77,6 +79,11 @@ impl RegistryService {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The embedder's hit, miss, retry and latency counters, for logs and metrics.
+    pub fn embedding_stats(&self) -> Option<crate::embedding::StatsSnapshot> {
+        self.embedder.stats().map(|s| s.snapshot())
     }
 
     /// Whether `name` is a tool built into the service (and so cannot be changed through the API).

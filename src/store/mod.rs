@@ -3,6 +3,7 @@
 //! Every query names the index it expects to use. Errors become `StoreError` here, so a
 //! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
 
+mod bulk;
 mod executions;
 mod schema;
 mod scratch;
@@ -16,6 +17,7 @@ use secrecy::ExposeSecret;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
 pub use executions::{ExecutionRecord, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
 pub use scratch::ScratchDatabase;

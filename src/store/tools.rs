@@ -273,7 +273,7 @@ impl Store {
     }
 }
 
-fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
+pub(super) fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             return StoreError::Conflict(name.to_owned());

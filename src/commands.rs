@@ -1,0 +1,131 @@
+//! The `toolbox import` and `toolbox reindex` commands: bulk work run from a terminal or a Job.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+use crate::app;
+use crate::config::Config;
+use crate::domain::parse_tool_list;
+use crate::registry::{RegistryError, ReindexProgress};
+
+/// Reads tool definitions from `path` (a JSON array, `{"tools": [...]}`, or JSON Lines) and
+/// imports them in one transaction. Prints every problem and writes nothing if any item is bad.
+pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()> {
+    let raw =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let items = read_items(&raw).with_context(|| format!("cannot parse {}", path.display()))?;
+    let tools = match parse_tool_list(items) {
+        Ok(t) => t,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}: {} ({})", e.pointer, e.message, e.rule);
+            }
+            bail!(
+                "{} problem(s) in {}; nothing imported",
+                errors.len(),
+                path.display()
+            );
+        }
+    };
+    let state = app::build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
+    let started = Instant::now();
+    let count = tools.len();
+    match state.registry.import(tools, upsert).await {
+        Ok(outcome) => {
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "imported {count} tools in {secs:.1} s ({:.0} tools/s): {} created, {} updated, {} embedded",
+                count as f64 / secs.max(1e-9),
+                outcome.created.len(),
+                outcome.updated.len(),
+                outcome.embedded
+            );
+            Ok(())
+        }
+        Err(RegistryError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{}: {} ({})", e.pointer, e.message, e.rule);
+            }
+            bail!(
+                "{} problem(s) in {}; nothing imported",
+                errors.len(),
+                path.display()
+            )
+        }
+        Err(e) => Err(e).context("import failed; nothing was written"),
+    }
+}
+
+/// A JSON array, an object with a `tools` array, or one JSON value per line.
+fn read_items(raw: &str) -> anyhow::Result<Vec<Value>> {
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Array(items)) => return Ok(items),
+        Ok(Value::Object(mut o)) if o.get("tools").is_some_and(Value::is_array) => {
+            if let Some(Value::Array(items)) = o.remove("tools") {
+                return Ok(items);
+            }
+        }
+        _ => {}
+    }
+    raw.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            serde_json::from_str(l).with_context(|| format!("line {}: not valid JSON", n + 1))
+        })
+        .collect()
+}
+
+/// Re-embeds rows whose model or text changed, with a progress bar on a terminal and a
+/// plain line every few seconds otherwise.
+pub async fn reindex(cfg: Config, batch: Option<usize>) -> anyhow::Result<()> {
+    let batch = batch.unwrap_or(cfg.embedding.batch_size * cfg.embedding.max_concurrency);
+    let state = app::build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
+    let started = Instant::now();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} rows scanned, {msg} [{elapsed_precise}, eta {eta}]",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let mut last_line = Instant::now();
+    let report = |p: &ReindexProgress| match &bar {
+        Some(bar) => {
+            bar.set_length(p.total.max(p.scanned));
+            bar.set_position(p.scanned);
+            bar.set_message(format!("{} re-embedded", p.reembedded));
+        }
+        None => {
+            if last_line.elapsed() >= Duration::from_secs(2) || p.scanned >= p.total {
+                last_line = Instant::now();
+                println!(
+                    "reindex: {}/{} rows scanned, {} re-embedded, {} skipped (edited meanwhile)",
+                    p.scanned, p.total, p.reembedded, p.skipped
+                );
+            }
+        }
+    };
+    let done =
+        state.registry.reindex(batch, report).await.context(
+            "reindex stopped; rows re-embedded so far are kept, run it again to continue",
+        )?;
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    println!(
+        "reindex done in {:.1} s: {} rows scanned, {} re-embedded, {} skipped (edited meanwhile)",
+        started.elapsed().as_secs_f64(),
+        done.scanned,
+        done.reembedded,
+        done.skipped
+    );
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! `POST /tools/bulk`: many tool definitions, validated together, written in one transaction.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::ApiJson;
+use crate::app::AppState;
+use crate::domain::parse_tool_list;
+use crate::error::ApiError;
+use crate::registry::{ImportOutcome, RegistryError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    /// Tool definitions, each as for `POST /tools`; kept raw so every item's problems are
+    /// reported, not just the first item's.
+    pub tools: Vec<Value>,
+    /// Replace tools that already exist (by name) instead of rejecting the import.
+    #[serde(default)]
+    pub upsert: bool,
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> Result<Json<ImportOutcome>, ApiError> {
+    let max = state.config.bulk.max_tools;
+    if req.tools.len() > max {
+        return Err(ApiError::unprocessable(
+            format!(
+                "/tools: {} tools given, at most {max} per request (BULK_MAX_TOOLS); split the import",
+                req.tools.len()
+            ),
+            "/tools",
+            "maxItems",
+        ));
+    }
+    let tools = parse_tool_list(req.tools).map_err(RegistryError::Invalid)?;
+    Ok(Json(state.registry.import(tools, req.upsert).await?))
+}
