@@ -13,6 +13,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::embedding::{self, Embedder, EmbeddingError};
 use crate::executor::Executor;
+use crate::mcp::{self, ChangeFeed, McpState};
 use crate::registry::RegistryService;
 use crate::store::{self, Store};
 
@@ -28,6 +29,8 @@ pub struct App {
     listener: TcpListener,
     router: axum::Router,
     shutdown: CancellationToken,
+    /// Background listener for tool changes (MCP's list_changed), started by `run_until_stopped`.
+    changes: (ChangeFeed, sqlx::PgPool),
 }
 
 impl App {
@@ -35,7 +38,20 @@ impl App {
     /// binds the listener. `PORT=0` binds a free port; see [`App::port`].
     pub async fn build(cfg: Config) -> anyhow::Result<Self> {
         let state = build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
-        let router = crate::http::router(state).layer(TraceLayer::new_for_http());
+        let shutdown = CancellationToken::new();
+        let changes = ChangeFeed::new();
+        let pool = state.registry.store().pool().clone();
+        let mcp_state = McpState::new(
+            state.registry.clone(),
+            &cfg,
+            changes.clone(),
+            shutdown.clone(),
+        );
+        // `/mcp` itself is the MCP endpoint; the REST routes under `/mcp/...` stay beside it.
+        // Authentication (issue 7) belongs in a layer applied to the whole router, covering both.
+        let router = crate::http::router(state)
+            .route_service("/mcp", mcp::service(mcp_state))
+            .layer(TraceLayer::new_for_http());
         let addr = SocketAddr::new(cfg.server.host, cfg.server.port);
         let listener = TcpListener::bind(addr)
             .await
@@ -43,7 +59,8 @@ impl App {
         Ok(Self {
             listener,
             router,
-            shutdown: CancellationToken::new(),
+            shutdown,
+            changes: (changes, pool),
         })
     }
 
@@ -61,10 +78,15 @@ impl App {
         let token = self.shutdown.clone();
         tokio::spawn(cancel_on_signal(token.clone()));
         tracing::info!(port = self.port(), "listening");
+        let (changes, pool) = self.changes;
+        let listener_task = tokio::spawn(changes.run(pool, token.clone()));
+        let stop = token.clone();
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { token.cancelled().await })
+            .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
             .context("server error")?;
+        token.cancel();
+        let _ = listener_task.await;
         tracing::info!("stopped");
         Ok(())
     }

@@ -24,6 +24,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub executor: ExecutorConfig,
     pub bulk: BulkConfig,
+    pub mcp: McpConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +131,30 @@ pub struct ExecutorConfig {
     pub tool_timeout: Duration,
 }
 
+/// The MCP endpoint at `/mcp`.
+#[derive(Debug, Clone)]
+pub struct McpConfig {
+    /// What `tools/list` shows: every tool, or only the search meta-tools.
+    pub exposure: ToolExposure,
+    /// Tools per `tools/list` page.
+    pub page_size: u32,
+    /// Browser origins allowed to call `/mcp` (empty: requests carrying `Origin` are refused).
+    pub allowed_origins: Vec<String>,
+    /// `Host` values accepted (empty: any host).
+    pub allowed_hosts: Vec<String>,
+    /// Largest JSON-RPC request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// `MCP_TOOL_EXPOSURE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolExposure {
+    /// Every registered tool, plus `find_tool`.
+    All,
+    /// Only `find_tool` and `call_tool`, for registries too large for a model's context.
+    Search,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -182,10 +207,10 @@ impl Config {
             ));
         }
         let endpoint_url = env.get("EMBEDDING_ENDPOINT_URL").filter(|s| !s.is_empty());
-        if let Some(url) = &endpoint_url {
-            if reqwest::Url::parse(url).is_err() {
-                return Err(env.invalid("EMBEDDING_ENDPOINT_URL", "is not a valid URL"));
-            }
+        if let Some(url) = &endpoint_url
+            && reqwest::Url::parse(url).is_err()
+        {
+            return Err(env.invalid("EMBEDDING_ENDPOINT_URL", "is not a valid URL"));
         }
         let api_format = match env.get("EMBEDDING_API_FORMAT").as_deref() {
             None | Some("") | Some("openai") => ApiFormat::OpenAi,
@@ -238,6 +263,7 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(_) => return Err(env.invalid("LOG_FORMAT", "must be `json` or `pretty`")),
         };
+        let mcp = mcp_config(&env)?;
         Ok(Config {
             app_name: env.get("APP_NAME").unwrap_or_else(|| "toolbox".into()),
             log_level: env.get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
@@ -292,6 +318,7 @@ impl Config {
             bulk: BulkConfig {
                 max_tools: bulk_max,
             },
+            mcp,
         })
     }
 
@@ -318,6 +345,46 @@ fn asymmetric(env: &Env<'_>) -> Result<AsymmetricConfig, ConfigError> {
     })
 }
 
+fn mcp_config(env: &Env<'_>) -> Result<McpConfig, ConfigError> {
+    let exposure = match env.get("MCP_TOOL_EXPOSURE").as_deref() {
+        None | Some("") | Some("all") => ToolExposure::All,
+        Some("search") => ToolExposure::Search,
+        Some(_) => return Err(env.invalid("MCP_TOOL_EXPOSURE", "must be `all` or `search`")),
+    };
+    let page_size: u32 = env.parse("MCP_PAGE_SIZE", 100)?;
+    if !(1..=1_000).contains(&page_size) {
+        return Err(env.invalid("MCP_PAGE_SIZE", "must be between 1 and 1000"));
+    }
+    let max_body_bytes: usize = env.parse("MCP_MAX_BODY_BYTES", 1024 * 1024)?;
+    if max_body_bytes < 1024 {
+        return Err(env.invalid("MCP_MAX_BODY_BYTES", "must be at least 1024"));
+    }
+    let allowed_origins = env.list("MCP_ALLOWED_ORIGINS");
+    if let Some(bad) = allowed_origins
+        .iter()
+        .find(|o| *o != "null" && !o.starts_with("http://") && !o.starts_with("https://"))
+    {
+        return Err(env.invalid(
+            "MCP_ALLOWED_ORIGINS",
+            &format!(
+                "{bad:?} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+            ),
+        ));
+    }
+    let allowed_hosts = match env.get("MCP_ALLOWED_HOSTS").as_deref() {
+        None | Some("") => vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        Some("*") => vec![],
+        Some(_) => env.list("MCP_ALLOWED_HOSTS"),
+    };
+    Ok(McpConfig {
+        exposure,
+        page_size,
+        allowed_origins,
+        allowed_hosts,
+        max_body_bytes,
+    })
+}
+
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 
 impl Env<'_> {
@@ -328,6 +395,17 @@ impl Env<'_> {
     /// The value untrimmed (a prefix such as `query: ` keeps its trailing space).
     fn raw(&self, var: &str) -> String {
         (self.0)(var).unwrap_or_default()
+    }
+
+    /// A comma-separated list, blanks dropped.
+    fn list(&self, var: &str) -> Vec<String> {
+        self.get(var)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
@@ -412,6 +490,34 @@ mod tests {
     fn embedding_prefixes_keep_their_trailing_space() {
         let c = config(&[("EMBEDDING_QUERY_PREFIX", "query: ")]).unwrap();
         assert_eq!(c.embedding.asymmetric.query_prefix, "query: ");
+    }
+
+    #[test]
+    fn mcp_settings_are_parsed_and_checked() {
+        let c = config(&[
+            ("MCP_TOOL_EXPOSURE", "search"),
+            ("MCP_ALLOWED_HOSTS", "toolbox.example.com, toolbox"),
+        ])
+        .unwrap();
+        assert_eq!(c.mcp.exposure, ToolExposure::Search);
+        assert_eq!(c.mcp.allowed_hosts, ["toolbox.example.com", "toolbox"]);
+        assert_eq!(
+            config(&[("MCP_TOOL_EXPOSURE", "some")]).unwrap_err().var,
+            "MCP_TOOL_EXPOSURE"
+        );
+        assert_eq!(
+            config(&[("MCP_PAGE_SIZE", "0")]).unwrap_err().var,
+            "MCP_PAGE_SIZE"
+        );
+        let err = config(&[("MCP_ALLOWED_ORIGINS", "example.com")]).unwrap_err();
+        assert_eq!(err.var, "MCP_ALLOWED_ORIGINS");
+        assert!(
+            config(&[("MCP_ALLOWED_HOSTS", "*")])
+                .unwrap()
+                .mcp
+                .allowed_hosts
+                .is_empty()
+        );
     }
 
     #[test]

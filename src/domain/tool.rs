@@ -253,17 +253,18 @@ impl NewTool {
             }
             self.config = c;
         }
-        if let Some(n) = patch.name {
-            if n != self.name.as_str() && !self.name.as_str().is_empty() {
-                errors.push(FieldError::new(
-                    "/name",
-                    "const",
-                    format!(
-                        "a tool cannot be renamed; the body's name must be {:?} or absent",
-                        self.name.as_str()
-                    ),
-                ));
-            }
+        if let Some(n) = patch.name
+            && n != self.name.as_str()
+            && !self.name.as_str().is_empty()
+        {
+            errors.push(FieldError::new(
+                "/name",
+                "const",
+                format!(
+                    "a tool cannot be renamed; the body's name must be {:?} or absent",
+                    self.name.as_str()
+                ),
+            ));
         }
         if errors.is_empty() {
             Ok(self)

@@ -1,6 +1,7 @@
 //! `RegistryService`: the one place that knows the use cases. REST and MCP both call it.
 
 mod bulk;
+mod catalog;
 mod error;
 mod search;
 

@@ -4,6 +4,7 @@
 //! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
 
 mod bulk;
+mod catalog;
 mod executions;
 mod schema;
 mod scratch;
@@ -18,6 +19,7 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
+pub use catalog::TOOLS_CHANGED_CHANNEL;
 pub use executions::{ExecutionRecord, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
 pub use scratch::ScratchDatabase;

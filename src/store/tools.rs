@@ -274,10 +274,10 @@ impl Store {
 }
 
 pub(super) fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() {
-            return StoreError::Conflict(name.to_owned());
-        }
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict(name.to_owned());
     }
     StoreError::from(e)
 }

@@ -1,0 +1,190 @@
+//! `ToolboxMcp`: the MCP `ServerHandler`, written by hand over the registry (tools are data,
+//! not compile-time functions).
+
+use std::borrow::Cow;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, InitializeRequestParams,
+    InitializeResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities,
+    ServerConfig, SubscriptionFilter, Tool as McpTool,
+};
+use rmcp::service::{RequestContext, SubscriptionContext};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::McpState;
+use super::meta_tools::{self, CALL_TOOL, FIND_TOOL};
+use super::outcome::{UnknownTool, call_result};
+use super::tools::{decode_cursor, encode_cursor, to_mcp};
+use crate::config::ToolExposure;
+
+/// The revisions served. 2025-03-26 is accepted for older clients (they ignore the newer
+/// fields); the handshake revisions answer `initialize`, 2026-07-28 answers `server/discover`.
+const SUPPORTED: &[ProtocolVersion] = &[
+    ProtocolVersion::V_2025_03_26,
+    ProtocolVersion::V_2025_06_18,
+    ProtocolVersion::V_2025_11_25,
+    ProtocolVersion::V_2026_07_28,
+];
+
+/// One request's handler; built fresh for every request (stateless serving).
+pub struct ToolboxMcp {
+    state: McpState,
+}
+
+impl ToolboxMcp {
+    pub fn new(state: McpState) -> Self {
+        Self { state }
+    }
+
+    async fn call_registry_tool(
+        &self,
+        name: &str,
+        args: Value,
+        unknown: UnknownTool,
+    ) -> Result<rmcp::model::CallToolResult, ErrorData> {
+        let registry = &self.state.registry;
+        let tool = match registry.get(name).await {
+            Ok(tool) => tool,
+            Err(e) => return call_result(name, Err(e), false, unknown),
+        };
+        let structured = to_mcp(&tool).output_schema.is_some();
+        call_result(name, registry.call(name, args).await, structured, unknown)
+    }
+}
+
+impl ServerHandler for ToolboxMcp {
+    fn get_info(&self) -> ServerConfig {
+        let caps = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .build();
+        let exposure = match self.state.config.exposure {
+            ToolExposure::All => {
+                "Every registered tool is listed; find_tool searches them by description."
+            }
+            ToolExposure::Search => {
+                "The registry is too large to list: use find_tool to search it by describing the task, \
+                 then call_tool to run what you found."
+            }
+        };
+        ServerConfig::new(caps)
+            .with_protocol_version(ProtocolVersion::V_2025_11_25)
+            .with_server_info(
+                Implementation::new(&self.state.app_name, env!("CARGO_PKG_VERSION"))
+                    .with_title("toolbox tool registry"),
+            )
+            .with_instructions(format!("A registry of tools for agents. {exposure}"))
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(SUPPORTED)
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        context.peer.set_peer_info(request.clone());
+        let mut result = self.negotiate_initialize(&request)?;
+        // A handshake client is served statelessly: there is no session whose stream could
+        // carry list_changed, so it is not promised (2026-07-28 clients get it on
+        // subscriptions/listen).
+        if let Some(tools) = result.capabilities.tools.as_mut() {
+            tools.list_changed = None;
+        }
+        Ok(result)
+    }
+
+    async fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let cursor = request.and_then(|r| r.cursor);
+        let after = cursor.as_deref().map(decode_cursor).transpose()?;
+        let cfg = &self.state.config;
+        let mut tools: Vec<McpTool> = Vec::new();
+        if after.is_none() {
+            let categories = self.state.categories().await;
+            tools = meta_tools::definitions(cfg.exposure, &categories, self.state.search_limits.0);
+        }
+        if cfg.exposure == ToolExposure::Search {
+            return Ok(ListToolsResult::with_all_items(tools));
+        }
+        let page = self
+            .state
+            .registry
+            .list_page(after.as_deref(), cfg.page_size + 1)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "tools/list failed");
+                ErrorData::internal_error("cannot read the tool registry right now", None)
+            })?;
+        let more = page.len() > cfg.page_size as usize;
+        let page = &page[..page.len().min(cfg.page_size as usize)];
+        // A registered tool named like a meta-tool is shadowed by it.
+        tools.extend(
+            page.iter()
+                .filter(|t| t.name != FIND_TOOL && t.name != CALL_TOOL)
+                .map(to_mcp),
+        );
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = more
+            .then(|| page.last().map(|t| encode_cursor(&t.name)))
+            .flatten();
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let args = Value::Object(request.arguments.unwrap_or_default());
+        let name = request.name.as_ref();
+        let result = if name == FIND_TOOL {
+            meta_tools::find(&self.state, args).await
+        } else if name == CALL_TOOL && self.state.config.exposure == ToolExposure::Search {
+            match meta_tools::parse_call(&args) {
+                Ok((name, args)) => {
+                    self.call_registry_tool(&name, args, UnknownTool::ToolError)
+                        .await
+                }
+                Err(bad) => Ok(bad),
+            }
+        } else {
+            self.call_registry_tool(name, args, UnknownTool::ProtocolError)
+                .await
+        };
+        result.map(CallToolResponse::from)
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        _requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(SubscriptionFilter::builder().tools_list_changed().build())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let mut changes = self.state.changes.subscribe();
+        let shutdown = self.state.shutdown.clone();
+        loop {
+            tokio::select! {
+                _ = context.cancelled() => return Ok(()),
+                _ = shutdown.cancelled() => return Ok(()),
+                change = changes.recv() => match change {
+                    Ok(()) | Err(RecvError::Lagged(_)) => {
+                        if context.sink().notify_tool_list_changed().await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+            }
+        }
+    }
+}
