@@ -1,0 +1,128 @@
+//! The MCP endpoint over the wire: stateless handshake, paginated listing, tool results, and
+//! list_changed fed by the database trigger. (The official Python client drives it too: see
+//! scripts/checks/06-mcp.sh.)
+
+mod common;
+
+use serde_json::{Value, json};
+use toolbox::mcp::ChangeFeed;
+
+use common::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn initialize_answers_2025_06_18_without_a_session() {
+    let app = spawn_app().await;
+    let params = json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                        "clientInfo": {"name": "test", "version": "1"}});
+    let resp = app
+        .client
+        .post(app.url("/mcp"))
+        .header("Accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers().get("mcp-session-id").is_none(),
+        "stateless: no session"
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["result"]["protocolVersion"], "2025-06-18");
+    assert!(body["result"]["capabilities"]["tools"].is_object());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tools_list_pages_by_name_with_the_meta_tool_first() {
+    let app = spawn_app_with(&[("MCP_PAGE_SIZE", "2")]).await;
+    let first = app.mcp("2025-11-25", "tools/list", json!({})).await;
+    let names: Vec<&str> = first["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["find_tool", "calculator", "data_transform"]);
+    let cursor = first["result"]["nextCursor"].as_str().expect("a next page");
+    let second = app
+        .mcp("2025-11-25", "tools/list", json!({"cursor": cursor}))
+        .await;
+    assert_eq!(second["result"]["tools"][0]["name"], "string_utils");
+    assert!(second["result"].get("nextCursor").is_none());
+    let calc = &first["result"]["tools"][1];
+    assert_eq!(calc["annotations"]["readOnlyHint"], true);
+    assert_eq!(calc["outputSchema"]["type"], "object");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_forged_cursor_is_invalid_params() {
+    let app = spawn_app().await;
+    let resp = app
+        .mcp(
+            "2025-11-25",
+            "tools/list",
+            json!({"cursor": "not-a-cursor"}),
+        )
+        .await;
+    assert_eq!(resp["error"]["code"], -32602);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_returns_structured_content_and_records_the_execution() {
+    let app = spawn_app().await;
+    let args = json!({"name": "calculator", "arguments": {"operation": "power", "a": 2, "b": 10}});
+    let resp = app.mcp("2025-11-25", "tools/call", args).await;
+    assert_eq!(resp["result"]["isError"], false);
+    assert_eq!(resp["result"]["structuredContent"]["value"], 1024.0);
+    assert!(
+        resp["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("1024")
+    );
+    let runs = app
+        .count("SELECT count(*) FROM tool_executions WHERE tool_name = 'calculator' AND success")
+        .await;
+    assert_eq!(runs, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_arguments_are_an_error_result_the_model_can_read() {
+    let app = spawn_app().await;
+    let args = json!({"name": "calculator", "arguments": {"operation": "add", "a": 1}});
+    let resp = app.mcp("2025-11-25", "tools/call", args).await;
+    assert_eq!(resp["result"]["isError"], true);
+    let text = resp["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("calculator") && text.contains("b"), "{text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn registering_a_tool_reaches_the_change_feed_through_postgres() {
+    let app = spawn_app().await;
+    let feed = ChangeFeed::new();
+    let mut changes = feed.subscribe();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(feed.clone().run(app.db.clone(), stop.clone()));
+    // The listener may not be subscribed yet: keep changing the catalogue until it hears one.
+    let mut i = 0;
+    loop {
+        i += 1;
+        app.register(&format!("t{i}"), "a tool", "misc", &[]).await;
+        if tokio::time::timeout(std::time::Duration::from_millis(500), changes.recv())
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(i < 40, "no change notification arrived");
+    }
+    assert!(feed.generation() >= 1);
+    stop.cancel();
+    task.await.unwrap();
+    app.stop().await;
+}
