@@ -91,6 +91,7 @@ impl ChangeFeed {
                 _ = shutdown.cancelled() => return Ok(()),
                 n = listener.recv() => {
                     n?;
+                    tracing::debug!(receivers = self.tx.receiver_count(), "the tool list changed");
                     self.publish();
                 }
             }

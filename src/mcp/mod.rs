@@ -86,16 +86,27 @@ impl McpState {
     }
 }
 
-/// The tower service answering `/mcp`. `shutdown` ends open notification streams so a
-/// graceful shutdown is not held up by them.
+/// How long open streams get, after shutdown begins, to end with a final result before the
+/// transport cuts them.
+const STREAM_GRACE: Duration = Duration::from_secs(5);
+
+/// The tower service answering `/mcp`. On shutdown, open `subscriptions/listen` streams end
+/// with their final result (a graceful close the client can tell from a lost connection);
+/// whatever is still open after [`STREAM_GRACE`] is cut, so shutdown is never held up.
 pub fn service(state: McpState) -> StreamableHttpService<ToolboxMcp, NeverSessionManager> {
     let cfg = &state.config;
-    let shutdown = state.shutdown.clone();
+    let transport = CancellationToken::new();
+    let (app, cut) = (state.shutdown.clone(), transport.clone());
+    tokio::spawn(async move {
+        app.cancelled().await;
+        tokio::time::sleep(STREAM_GRACE).await;
+        cut.cancel();
+    });
     let mut http = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(Some(Duration::from_secs(15)))
-        .with_cancellation_token(shutdown)
+        .with_cancellation_token(transport)
         .with_max_request_body_bytes(cfg.max_body_bytes)
         .with_allowed_hosts(cfg.allowed_hosts.clone())
         .with_allowed_origins(cfg.allowed_origins.clone())
