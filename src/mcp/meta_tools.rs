@@ -180,10 +180,11 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
     let hits = match state.registry.find(&q).await {
         Ok(hits) => hits,
         Err(e) => {
+            // The cause is logged, not shown: it may name internal hosts.
             tracing::warn!(error = %e, "find_tool failed");
-            return Ok(tool_error(format!(
-                "The search is unavailable right now ({e}); try again shortly."
-            )));
+            return Ok(tool_error(
+                "The search is unavailable right now; try again shortly.".into(),
+            ));
         }
     };
     let tools: Vec<Value> = hits
