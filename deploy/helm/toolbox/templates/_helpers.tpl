@@ -78,6 +78,19 @@ app.kubernetes.io/part-of: toolbox
 {{- if .Values.metrics.enabled }}
 {{- $_ := set $cfg "METRICS_PORT" (toString .Values.metrics.port) }}
 {{- end }}
+{{- /* /mcp refuses Host values it does not know (DNS-rebinding defence): unless set, accept
+       the Service's in-cluster names and the ingress hosts. */}}
+{{- if not (get $cfg "MCP_ALLOWED_HOSTS") }}
+{{- $name := include "toolbox.fullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- $hosts := list "localhost" "127.0.0.1" "::1" $name (printf "%s.%s" $name $ns) (printf "%s.%s.svc" $name $ns) (printf "%s.%s.svc.cluster.local" $name $ns) }}
+{{- if .Values.ingress.enabled }}
+{{- range .Values.ingress.hosts }}
+{{- $hosts = append $hosts .host }}
+{{- end }}
+{{- end }}
+{{- $_ := set $cfg "MCP_ALLOWED_HOSTS" (join "," $hosts) }}
+{{- end }}
 {{- range $k, $v := $cfg }}
 {{- if ne (toString $v) "" }}
 {{ $k }}: {{ toString $v | quote }}
