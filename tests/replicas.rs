@@ -56,10 +56,10 @@ fn start_replica(db: &str, extra: &[(&str, &str)]) -> Replica {
 async fn wait_for(port: u16, path: &str, status: u16) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await {
-            if r.status().as_u16() == status {
-                return;
-            }
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await
+            && r.status().as_u16() == status
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
