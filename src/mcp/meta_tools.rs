@@ -172,6 +172,7 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
         query,
         limit: args.limit.unwrap_or(default_limit),
         threshold: state.default_threshold,
+        method: state.search_method,
         filter: SearchFilter {
             category: args.category,
             tags: args.tags,
