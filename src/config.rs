@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+mod edge;
+pub use edge::{ApiKey, EdgeConfig, Scope, digest as edge_digest};
+
 /// The whole configuration of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -22,6 +25,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub executor: ExecutorConfig,
     pub bulk: BulkConfig,
+    pub edge: EdgeConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -256,6 +260,7 @@ impl Config {
             bulk: BulkConfig {
                 max_tools: bulk_max,
             },
+            edge: EdgeConfig::from_env(&env)?,
         })
     }
 
@@ -265,14 +270,14 @@ impl Config {
     }
 }
 
-struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+pub(crate) struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 
 impl Env<'_> {
-    fn get(&self, var: &str) -> Option<String> {
+    pub(crate) fn get(&self, var: &str) -> Option<String> {
         (self.0)(var).map(|v| v.trim().to_owned())
     }
 
-    fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
+    pub(crate) fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
         ConfigError {
             var,
             value: self.get(var).unwrap_or_default(),
@@ -280,7 +285,7 @@ impl Env<'_> {
         }
     }
 
-    fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    pub(crate) fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
     where
         T::Err: std::fmt::Display,
     {
@@ -294,7 +299,11 @@ impl Env<'_> {
         }
     }
 
-    fn parse_positive(&self, var: &'static str, default: f64) -> Result<f64, ConfigError> {
+    pub(crate) fn parse_positive(
+        &self,
+        var: &'static str,
+        default: f64,
+    ) -> Result<f64, ConfigError> {
         let v: f64 = self.parse(var, default)?;
         if v.is_finite() && v > 0.0 {
             Ok(v)

@@ -17,6 +17,7 @@ pub mod embedding;
 pub mod error;
 pub mod executor;
 pub mod http;
+pub mod metrics;
 pub mod registry;
 pub mod store;
 pub mod telemetry;

@@ -93,8 +93,15 @@ pub struct NewTool {
 
 /// Unvalidated fields of a tool, as they arrive from a client. Used for both register
 /// (`name`, `description` and `input_schema` required) and update (everything optional).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "weather_lookup",
+    "description": "Current weather for a city",
+    "category": "data",
+    "tags": ["weather"],
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+}))]
 pub struct ToolPatch {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -407,7 +414,7 @@ pub fn embedded_text(
 }
 
 /// A registered tool.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Tool {
     #[serde(skip)]
     pub id: i64,

@@ -3,18 +3,19 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::Tool;
 use crate::registry::{CallOutcome, Hit};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListToolsRequest {
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ToolListItem {
     pub name: String,
     pub description: String,
@@ -39,8 +40,9 @@ impl From<Tool> for ToolListItem {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"query": "what is the weather in Paris", "limit": 5}))]
 pub struct FindToolRequest {
     pub query: String,
     pub limit: Option<i64>,
@@ -52,7 +54,7 @@ pub struct FindToolRequest {
     pub tags: Option<Vec<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FindHit {
     pub name: String,
     pub description: String,
@@ -73,11 +75,13 @@ impl From<Hit> for FindHit {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tool_name": "calculator", "arguments": {"operation": "add", "a": 5, "b": 3}}))]
 pub struct CallToolRequest {
     pub tool_name: String,
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
     pub arguments: Value,
 }
 
@@ -85,7 +89,7 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CallToolResponse {
     pub success: bool,
     pub result: Option<Value>,
@@ -107,16 +111,19 @@ impl From<CallOutcome> for CallToolResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub category: Option<String>,
     /// Comma-separated tags; a tool must carry all of them.
     pub tags: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
+    /// How many similar tools to return (1..=MAX_SEARCH_LIMIT, default 5).
     pub limit: Option<i64>,
 }
