@@ -44,8 +44,11 @@ impl From<Tool> for ToolListItem {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"query": "what is the weather in Paris", "limit": 5}))]
 pub struct FindToolRequest {
+    #[schema(min_length = 1, max_length = 2000)]
     pub query: String,
+    #[schema(minimum = 1)]
     pub limit: Option<i64>,
+    #[schema(minimum = -1.0, maximum = 1.0)]
     pub threshold: Option<f64>,
     /// Accepted for compatibility; hybrid ranking arrives with the search-quality work and
     /// until then every search is vector-only.
@@ -79,6 +82,7 @@ impl From<Hit> for FindHit {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"tool_name": "calculator", "arguments": {"operation": "add", "a": 5, "b": 3}}))]
 pub struct CallToolRequest {
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length = 128)]
     pub tool_name: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -125,5 +129,6 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// How many similar tools to return (1..=MAX_SEARCH_LIMIT, default 5).
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
 }
