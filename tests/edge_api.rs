@@ -290,3 +290,67 @@ async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_port_moves_metrics_to_their_own_listener() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(&[("METRICS_PORT", &port.to_string())]).await;
+    problem(app.get("/metrics").await, 404).await;
+    let resp = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("toolbox_db_pool"));
+    app.stop().await;
+}
+
+#[test]
+fn bad_edge_settings_stop_startup_naming_the_variable() {
+    let with = |k: &str, v: &str| {
+        let map = std::collections::HashMap::from([(k.to_owned(), v.to_owned())]);
+        toolbox::Config::from_map(&map).unwrap_err()
+    };
+    assert_eq!(with("API_KEYS", "too-short:read").var, "API_KEYS");
+    assert_eq!(
+        with("TRUSTED_PROXIES", "10.0.0.0/99").var,
+        "TRUSTED_PROXIES"
+    );
+    assert_eq!(
+        with("RATE_LIMIT_PER_SECOND", "-1").var,
+        "RATE_LIMIT_PER_SECOND"
+    );
+    assert_eq!(with("REQUEST_TIMEOUT_MS", "0").var, "REQUEST_TIMEOUT_MS");
+    assert_eq!(with("SHUTDOWN_TIMEOUT", "0").var, "SHUTDOWN_TIMEOUT");
+    let err = with("API_KEYS", "my-secret-key-that-is-long:root");
+    assert!(!err.to_string().contains("my-secret"), "{err}");
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_is_a_503_problem() {
+    let embedder = common::fake_embedder::FakeEmbedder::start(384).await;
+    let app = spawn_app_with(&[
+        ("EMBEDDING_ENDPOINT_URL", &embedder.url),
+        ("ENABLE_CACHE", "false"),
+        ("REQUEST_TIMEOUT_MS", "300"),
+    ])
+    .await;
+    embedder
+        .set_mode(common::fake_embedder::Mode::Hang(
+            std::time::Duration::from_secs(5),
+        ))
+        .await;
+    let resp = app
+        .post("/mcp/find_tool", json!({"query": "anything slow"}))
+        .await;
+    let body = problem(resp, 503).await;
+    assert_eq!(body["type"], "urn:toolbox:problem:request-timeout");
+    assert!(body["request_id"].is_string());
+    app.stop().await;
+}
