@@ -172,15 +172,39 @@ async fn the_request_id_is_echoed_in_the_header_and_the_problem_body() {
 }
 
 #[tokio::test]
-async fn responses_carry_security_headers() {
-    let app = spawn_app_with(&[("CORS_ORIGINS", "https://agents.example")]).await;
+async fn responses_carry_security_headers_and_cors_preflights_pass_without_a_key() {
+    let app = spawn_app_with(&[
+        ("CORS_ORIGINS", "https://agents.example"),
+        ("API_KEYS", &keys()),
+    ])
+    .await;
+    // A browser's preflight carries no key and must still pass.
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/mcp/find_tool"))
+        .header("origin", "https://agents.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://agents.example"
+    );
     let resp = app
         .client
         .get(app.url("/tools"))
         .header("origin", "https://agents.example")
+        .bearer_auth(READ)
         .send()
         .await
         .unwrap();
+    assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     assert_eq!(resp.headers()["x-frame-options"], "DENY");
     assert_eq!(

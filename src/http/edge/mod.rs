@@ -73,21 +73,22 @@ pub fn apply(router: Router, cfg: &EdgeConfig) -> Router {
         .layer(from_fn(observe::problem_bodies))
         .layer(from_fn(observe::record_metrics))
         .layer(security)
-        .layer(cors(&cfg.cors_origins))
+        .option_layer(cors(&cfg.cors_origins))
         .layer(from_fn_with_state(gate, guard));
     router.layer(layers)
 }
 
-fn cors(origins: &[String]) -> CorsLayer {
+/// `None` (no CORS headers at all) when `CORS_ORIGINS` is empty.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
-        return CorsLayer::new();
+        return None;
     }
     let allow = if origins.iter().any(|o| o == "*") {
         AllowOrigin::from(Any)
     } else {
         AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
     };
-    CorsLayer::new()
+    let layer = CorsLayer::new()
         .allow_origin(allow)
         .allow_methods(Any)
         .allow_headers([
@@ -97,7 +98,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             HeaderName::from_static(REQUEST_ID),
         ])
         .expose_headers([HeaderName::from_static(REQUEST_ID), header::RETRY_AFTER])
-        .max_age(Duration::from_secs(600))
+        .max_age(Duration::from_secs(600));
+    Some(layer)
 }
 
 /// Authentication, rate limiting and the timeout, in that order.
