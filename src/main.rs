@@ -11,7 +11,8 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    telemetry::init(&cfg);
+    // Dropped last: flushes traces not yet exported.
+    let _telemetry = telemetry::init(&cfg);
     let runtime = match cli::runtime(&cfg) {
         Ok(rt) => rt,
         Err(e) => {

@@ -124,3 +124,65 @@ async fn sigterm_finishes_every_request_in_flight_and_exits_cleanly() {
         .unwrap_err();
     assert!(err.is_connect(), "{err}");
 }
+
+#[tokio::test]
+async fn traces_go_to_the_otlp_endpoint_and_are_flushed_on_sigterm() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // A minimal OTLP/HTTP collector that counts non-empty trace exports.
+    let exports = Arc::new(AtomicUsize::new(0));
+    let seen = exports.clone();
+    let collector = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let seen = seen.clone();
+            async move {
+                if !body.is_empty() {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let otlp = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+
+    let db = fresh_database().await;
+    let port = free_port();
+    let mut child = Child(
+        Command::new(BIN)
+            .arg("serve")
+            .env_clear()
+            .env("DATABASE_URL", &db)
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    let resp = reqwest::get(format!("{base}/tools")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let pid = child.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::task::spawn_blocking(move || child.0.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        exports.load(Ordering::SeqCst) >= 1,
+        "the collector received the request's spans"
+    );
+}

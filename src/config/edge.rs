@@ -76,6 +76,8 @@ pub struct EdgeConfig {
     pub workers: Option<usize>,
     /// How long SIGTERM waits for in-flight requests before exiting anyway.
     pub shutdown_timeout: Duration,
+    /// OTLP/HTTP collector; `None`: no trace export.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl EdgeConfig {
@@ -110,7 +112,16 @@ impl EdgeConfig {
         if timeout_ms == 0 {
             return Err(env.invalid("REQUEST_TIMEOUT_MS", "must be at least 1"));
         }
+        let otlp_endpoint = env
+            .get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .filter(|s| !s.is_empty());
+        if let Some(url) = &otlp_endpoint {
+            if reqwest::Url::parse(url).is_err() {
+                return Err(env.invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "is not a valid URL"));
+            }
+        }
         Ok(Self {
+            otlp_endpoint,
             api_keys,
             rate_limit_per_second: (per_second > 0).then_some(per_second),
             rate_limit_burst: burst.max(1),
