@@ -35,14 +35,17 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 
-schemathesis run "http://127.0.0.1:$port/openapi.json" \
+# Run from a scratch directory: Schemathesis keeps a cache in ./.schemathesis.
+work=$(mktemp -d)
+(cd "$work" && schemathesis run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $KEY" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
   --phases examples,coverage,fuzzing \
   --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 \
-  --request-timeout 30 --no-color || {
-    echo "--- server log ---"; tail -50 "$log"; exit 1;
+  --request-timeout 30 --no-color) || {
+    echo "--- server log ---"; tail -50 "$log"; rm -rf "$work"; exit 1;
   }
+rm -rf "$work"
 if grep -q '"level":"ERROR"\|ERROR' "$log"; then
   echo "--- server logged errors ---"; grep ERROR "$log" | head -20
 fi
