@@ -173,10 +173,7 @@ impl RegistryService {
             .store
             .search(&embedding, &q.filter, i64::from(q.limit), q.threshold, None)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(tool, similarity)| Hit { tool, similarity })
-            .collect())
+        Ok(to_hits(rows))
     }
 
     /// The tools nearest to `name`, excluding itself.
@@ -195,10 +192,7 @@ impl RegistryService {
                 Some(tool.id),
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(tool, similarity)| Hit { tool, similarity })
-            .collect())
+        Ok(to_hits(rows))
     }
 
     /// Validates `args` against the tool's input schema, runs it, and records the run.
@@ -334,4 +328,13 @@ fn display_pointer(p: &str) -> &str {
 pub fn text_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Search rows as hits. A zero vector (a query with no words the built-in embedder knows) has
+/// no direction, so its cosine similarity is NaN: it is similar to nothing, and found nothing.
+fn to_hits(rows: Vec<(Tool, f32)>) -> Vec<Hit> {
+    rows.into_iter()
+        .filter(|(_, similarity)| similarity.is_finite())
+        .map(|(tool, similarity)| Hit { tool, similarity })
+        .collect()
 }
