@@ -50,6 +50,7 @@ pub struct Problem {
         super::rest_mcp::find_tool,
         super::rest_mcp::call_tool,
         super::tools::register,
+        super::bulk::import,
         super::tools::list,
         super::tools::get,
         super::tools::update,
