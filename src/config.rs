@@ -11,6 +11,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::domain::{Fusion, FusionKind};
+mod edge;
+pub use edge::{ApiKey, EdgeConfig, Scope, digest as edge_digest};
 
 /// The whole configuration of the service.
 #[derive(Debug, Clone)]
@@ -24,6 +26,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub executor: ExecutorConfig,
     pub bulk: BulkConfig,
+    pub edge: EdgeConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -292,6 +295,7 @@ impl Config {
             bulk: BulkConfig {
                 max_tools: bulk_max,
             },
+            edge: EdgeConfig::from_env(&env)?,
         })
     }
 
@@ -318,10 +322,10 @@ fn asymmetric(env: &Env<'_>) -> Result<AsymmetricConfig, ConfigError> {
     })
 }
 
-struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+pub(crate) struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 
 impl Env<'_> {
-    fn get(&self, var: &str) -> Option<String> {
+    pub(crate) fn get(&self, var: &str) -> Option<String> {
         (self.0)(var).map(|v| v.trim().to_owned())
     }
 
@@ -330,7 +334,7 @@ impl Env<'_> {
         (self.0)(var).unwrap_or_default()
     }
 
-    fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
+    pub(crate) fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
         ConfigError {
             var,
             value: self.get(var).unwrap_or_default(),
@@ -338,7 +342,7 @@ impl Env<'_> {
         }
     }
 
-    fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    pub(crate) fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
     where
         T::Err: std::fmt::Display,
     {
@@ -352,7 +356,11 @@ impl Env<'_> {
         }
     }
 
-    fn parse_positive(&self, var: &'static str, default: f64) -> Result<f64, ConfigError> {
+    pub(crate) fn parse_positive(
+        &self,
+        var: &'static str,
+        default: f64,
+    ) -> Result<f64, ConfigError> {
         let v: f64 = self.parse(var, default)?;
         if v.is_finite() && v > 0.0 {
             Ok(v)

@@ -18,6 +18,7 @@ pub mod error;
 pub mod eval;
 pub mod executor;
 pub mod http;
+pub mod metrics;
 pub mod registry;
 pub mod store;
 pub mod telemetry;

@@ -2,8 +2,10 @@
 
 mod bulk;
 mod dto;
+pub mod edge;
 mod extract;
 mod health;
+pub mod openapi;
 mod rest_mcp;
 mod tools;
 
@@ -17,8 +19,33 @@ pub use extract::{ApiJson, ApiQuery, MAX_BODY, parse_json};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-/// The REST API, without a socket: tests can call it directly.
+/// The REST API, without a socket: tests can call it directly. Add new routes in
+/// [`routes`]: the edge layers (auth, rate limits, request ids, metrics) then cover them.
 pub fn router(state: AppState) -> Router {
+    let edge = state.config.edge.clone();
+    let mut routes = routes();
+    if edge.metrics_port.is_none() {
+        routes = routes.route("/metrics", get(health::metrics));
+    }
+    let app = routes
+        .merge(openapi::docs())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state);
+    edge::apply(app, &edge)
+}
+
+/// `/metrics` alone, for its own listener (`METRICS_PORT`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+}
+
+/// Every API route. Each handler carries a `#[utoipa::path]` and is listed in
+/// [`openapi::ApiDoc`]; a test fails when a route is missing from the description.
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
@@ -32,10 +59,6 @@ pub fn router(state: AppState) -> Router {
             get(tools::get).put(tools::update).delete(tools::delete),
         )
         .route("/tools/{name}/similar", get(tools::similar))
-        .fallback(fallback)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
 }
 
 async fn fallback(uri: Uri) -> ApiError {

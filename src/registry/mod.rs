@@ -212,6 +212,7 @@ impl RegistryService {
             .await?;
         Ok(rows
             .into_iter()
+            .filter(|(_, similarity)| similarity.is_finite())
             .enumerate()
             .map(|(i, (tool, similarity))| Hit {
                 tool,
@@ -304,6 +305,9 @@ impl RegistryService {
         error: Option<String>,
         started: Instant,
     ) -> Result<i64, RegistryError> {
+        let outcome = if error.is_none() { "success" } else { "error" };
+        metrics::counter!("toolbox_tool_executions_total", "tool" => tool.name.clone(), "outcome" => outcome)
+            .increment(1);
         let rec = ExecutionRecord {
             tool_id: Some(tool.id),
             tool_name: tool.name.clone(),
