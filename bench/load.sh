@@ -113,7 +113,7 @@ run_pgbench() {
   prefix=$WORK/pgb-$N-$scenario-$c
   rm -f "$prefix".*
   tps=$(PGOPTIONS="-c hnsw.ef_search=$HNSW_EF_SEARCH -c hnsw.iterative_scan=relaxed_order" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U toolbox -n -M prepared -c "$c" -j $((c < 2 ? c : 2)) \
-    -T "$DURATION" -f "$script" "$@" -l --log-prefix="$prefix" "$DB" 2>/dev/null |
+    -T "$DURATION" -f "$script" "$@" -l --log-prefix="$prefix" "$DB" 2>>"$WORK/pgbench.log" |
     sed -n 's/^tps = \([0-9.]*\) .*without.*/\1/p')
   local out
   out=$(python3 bench/pgbench_stats.py "$tps" "$prefix".*)
@@ -128,7 +128,8 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
 load = open("/proc/loadavg").read().split()[:3]
 pg = subprocess.run(["/usr/lib/postgresql/15/bin/postgres", "--version"], capture_output=True, text=True).stdout.strip()
-wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+r = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+wrk = ((r.stdout + r.stderr).splitlines() or ["wrk"])[0].split(" Copyright")[0]
 print(json.dumps({"kind": "machine", "nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem / 1048576, 1),
   "kernel": platform.release(), "loadavg_at_start": load, "postgres": pg, "wrk": wrk,
   "binary_bytes": os.path.getsize(sys.argv[1])}))
@@ -210,8 +211,8 @@ for N in "${NS[@]}"; do
   QVEC=$(printf '%s\n' "$WARM_Q" | DATABASE_URL=$ADMIN_URL "$EMBED")
   ONE_NAME=$(head -1 "$DATA/names.txt")
   for c in "${LEVELS[@]}"; do
-    run_pgbench knn "$c" bench/sql/knn.sql -D "q=$QVEC"
-    run_pgbench knn_category "$c" bench/sql/knn_category.sql -D "q=$QVEC" -D "cat=$CAT"
+    run_pgbench knn "$c" bench/sql/knn.sql -D "q=$QVEC" -D cat=- -D tags=- -D exclude=-
+    run_pgbench knn_category "$c" bench/sql/knn.sql -D "q=$QVEC" -D "cat=$CAT" -D tags=- -D exclude=-
     run_pgbench lookup "$c" bench/sql/lookup.sql -D "name=$ONE_NAME"
   done
 

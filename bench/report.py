@@ -22,6 +22,53 @@ def ms(us):
     return f"{us / 1000:.2f}"
 
 
+def targets(rows, settings, ns, w):
+    """The issue's targets, checked against the largest catalogue measured."""
+    if not ns:
+        return
+    n = max(ns)
+    R = [r for r in rows if r.get("n") == n]
+    facts = {r["name"]: r["value"] for r in R if r["kind"] == "fact"}
+    http = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "http"}
+    db = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "db"}
+    best = lambda key: max((v["rps"] for (k, _), v in http.items() if k == key), default=0)
+    lines = []
+
+    def row(what, target, value, ok):
+        lines.append(f"| {what} | {target} | {value} | {'yes' if ok else '**no**'} |")
+
+    fw, fdb = http.get(("find_warm", 16)), db.get(("knn", 16))
+    if fw:
+        row("find_tool warm, 16 clients: p95", "≤ 10 ms", f"{ms(fw['p95_us'])} ms", fw["p95_us"] <= 10_000)
+        row("find_tool warm, 16 clients: throughput", "≥ 1,000 req/s", f"{fw['rps']:.0f} req/s", fw["rps"] >= 1000)
+    if fw and fdb:
+        ratio = fw["p50_us"] / max(fdb["p50_us"], 1)
+        row("find_tool warm p50 / same query in PostgreSQL", "≤ 1.5×", f"{ratio:.2f}×", ratio <= 1.5)
+    g = http.get(("get_tool", 16))
+    if g:
+        row("GET /tools/{name}, 16 clients: p95", "≤ 2 ms", f"{ms(g['p95_us'])} ms", g["p95_us"] <= 2000)
+        row("GET /tools/{name}: best throughput", "≥ 10,000 req/s", f"{best('get_tool'):.0f} req/s", best("get_tool") >= 10_000)
+    ex = [r for r in R if r["kind"] == "executions"]
+    if ex:
+        lost = sum(max(0, r["responses"] - r["rows"]) for r in ex)
+        row("call_tool: best throughput", "≥ 3,000 req/s", f"{best('call_tool'):.0f} req/s", best("call_tool") >= 3000)
+        row("call_tool: responses without an execution row", "0", str(lost), lost == 0)
+    rec = next((r for r in R if r["kind"] == "recall" and r["ef_search"] == settings["hnsw_ef_search"]), None)
+    if rec:
+        v = rec["result"]["recall_at_10"]
+        row(f"HNSW recall@10 at ef_search={settings['hnsw_ef_search']}", "≥ 0.98", str(v), v >= 0.98)
+    if "startup_ms" in facts:
+        row("startup to ready (migrated database)", "≤ 1 s", f"{facts['startup_ms']} ms", facts["startup_ms"] <= 1000)
+    if "idle_rss_kb" in facts:
+        mb = facts["idle_rss_kb"] / 1024
+        row("idle RSS", "≤ 50 MB", f"{mb:.1f} MiB", facts["idle_rss_kb"] * 1024 <= 50e6)
+    w(f"## Targets, at {n:,} tools\n")
+    w("| Target | Goal | Measured | Met |\n|---|---|---|---|")
+    for l in lines:
+        w(l)
+    w("")
+
+
 def main():
     rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
     machine = next(r for r in rows if r["kind"] == "machine")
@@ -58,6 +105,7 @@ def main():
     w("- Recall@10: 200 distinct queries, HNSW results against exact search (index scans off), "
       "a hit being any result within the exact 10th distance.\n")
 
+    targets(rows, settings, ns, w)
     for n in ns:
         R = [r for r in rows if r.get("n") == n]
         facts = {r["name"]: r["value"] for r in R if r["kind"] == "fact"}

@@ -1,10 +1,13 @@
--- The floor for find_tool: the query store::search sends (no filter, limit 10, threshold 0),
--- with :q the embedding of the same query text. Keep in step with src/store/tools.rs.
+-- The floor for find_tool: the query store::search sends, with the same parameters (no
+-- filter: -D values of '-' become NULL through NULLIF, as the service binds NULLs), limit 10,
+-- threshold 0, and :q the embedding of the same query text. Keep in step with
+-- src/store/tools.rs.
 WITH nearest AS MATERIALIZED (
   SELECT id, embedding <=> :q AS distance FROM tools
   WHERE embedding IS NOT NULL
-    AND (NULL::text IS NULL OR category = NULL::text) AND (NULL::text[] IS NULL OR tags @> NULL::text[])
-    AND (NULL::bigint IS NULL OR id <> NULL::bigint)
+    AND (NULLIF(:cat, '-')::text IS NULL OR category = NULLIF(:cat, '-'))
+    AND (NULLIF(:tags, '-')::text[] IS NULL OR tags @> NULLIF(:tags, '-')::text[])
+    AND (NULLIF(:exclude, '-')::bigint IS NULL OR id <> NULLIF(:exclude, '-')::bigint)
   ORDER BY embedding <=> :q LIMIT 10
 )
 SELECT t.id, t.name, t.description, t.long_description, t.category, t.tags, t.examples,
