@@ -19,6 +19,9 @@
 #                          import: `toolbox import FILE` (issue 4). See bench/load_tools.py.
 #   BENCH_KEEP_INDEX=0     1: keep the HNSW index while loading (measures incremental inserts)
 #   BENCH_REUSE=0          1: reuse an already-loaded database of the right size (skip loading)
+#   BENCH_BIN_DIR=         a directory holding already-built `toolbox` and `bench_embed`
+#                          binaries to measure instead of building target/release (A/B runs)
+#   BENCH_NOTE=            a line printed at the top of BENCHMARKS.md (e.g. machine caveats)
 #   TOOLBOX_PG_DIR=/tmp/toolbox-bench-pg   the benchmark's own PostgreSQL cluster
 #   HNSW_M / HNSW_EF_CONSTRUCTION / HNSW_EF_SEARCH / DB_POOL_SIZE / ... passed to the service.
 set -euo pipefail
@@ -47,10 +50,14 @@ if ! command -v wrk >/dev/null; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-log "building the release binary"
-cargo build --release --locked --bin toolbox --bin bench_embed >&2
-BIN=$ROOT/target/release/toolbox
-EMBED=$ROOT/target/release/bench_embed
+BIN_DIR=${BENCH_BIN_DIR:-}
+if [ -z "$BIN_DIR" ]; then
+  log "building the release binary"
+  cargo build --release --locked --bin toolbox --bin bench_embed >&2
+  BIN_DIR=$ROOT/target/release
+fi
+BIN=$BIN_DIR/toolbox
+EMBED=$BIN_DIR/bench_embed
 
 unset DATABASE_URL
 eval "$(scripts/pg-env.sh start)"
@@ -211,8 +218,8 @@ for N in "${NS[@]}"; do
   QVEC=$(printf '%s\n' "$WARM_Q" | DATABASE_URL=$ADMIN_URL "$EMBED")
   ONE_NAME=$(head -1 "$DATA/names.txt")
   for c in "${LEVELS[@]}"; do
-    run_pgbench knn "$c" bench/sql/knn.sql -D "q=$QVEC" -D cat=- -D tags=- -D exclude=-
-    run_pgbench knn_category "$c" bench/sql/knn.sql -D "q=$QVEC" -D "cat=$CAT" -D tags=- -D exclude=-
+    run_pgbench knn "$c" bench/sql/knn.sql -D "q=$QVEC" -D cat=- -D tags=- -D exclude=- -D lim=10 -D thr=0
+    run_pgbench knn_category "$c" bench/sql/knn.sql -D "q=$QVEC" -D "cat=$CAT" -D tags=- -D exclude=- -D lim=10 -D thr=0
     run_pgbench lookup "$c" bench/sql/lookup.sql -D "name=$ONE_NAME"
   done
 
