@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::Tool;
 use crate::registry::{CallOutcome, Explain, Hit};
+use crate::store::ToolSummary;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -21,19 +22,21 @@ pub struct ToolListItem {
     pub description: String,
     pub category: String,
     pub tags: Vec<String>,
-    pub input_schema: Value,
+    /// Passed through as stored: a catalogue listing never parses its schemas.
+    #[schema(value_type = Object)]
+    pub input_schema: Box<RawValue>,
     pub version: String,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<Tool> for ToolListItem {
-    fn from(t: Tool) -> Self {
+impl From<ToolSummary> for ToolListItem {
+    fn from(t: ToolSummary) -> Self {
         Self {
             name: t.name,
             description: t.description,
             category: t.category,
             tags: t.tags,
-            input_schema: t.input_schema,
+            input_schema: t.input_schema.0,
             version: t.version,
             created_at: t.created_at,
         }

@@ -24,7 +24,7 @@ pub async fn list_tools(
         category: req.category,
         tags: req.tags,
     };
-    let tools = state.registry.list(&filter).await?;
+    let tools = state.registry.list_summaries(&filter).await?;
     Ok(Json(tools.into_iter().map(ToolListItem::from).collect()))
 }
 

@@ -20,7 +20,9 @@ use crate::domain::{
 };
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::{ExecError, Executor, validate_arguments};
-use crate::store::{CandidateQuery, ExecutionRecord, SearchFilter, Store, StoredEmbedding};
+use crate::store::{
+    CandidateQuery, ExecutionRecord, SearchFilter, Store, StoredEmbedding, ToolSummary,
+};
 
 /// A search request, validated.
 #[derive(Debug, Clone)]
@@ -172,6 +174,14 @@ impl RegistryService {
     /// Lists tools, sorted by name.
     pub async fn list(&self, filter: &SearchFilter) -> Result<Vec<Tool>, RegistryError> {
         Ok(self.store.list_tools(filter).await?)
+    }
+
+    /// Lists what `list_tools` shows of each tool, sorted by name.
+    pub async fn list_summaries(
+        &self,
+        filter: &SearchFilter,
+    ) -> Result<Vec<ToolSummary>, RegistryError> {
+        Ok(self.store.list_tool_summaries(filter).await?)
     }
 
     /// Search: by embedding, by full text, or both fused (`q.method`), best first. Only tools
