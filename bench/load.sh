@@ -15,8 +15,8 @@
 # Environment (all optional):
 #   BENCH_DURATION=10      seconds per measured run      BENCH_WARMUP=2  seconds of warm-up
 #   BENCH_CONCURRENCY="1 16 64"                          BENCH_OUT=BENCHMARKS.md
-#   BENCH_LOAD_VIA=post    post: concurrent POST /tools; bulk: POST /tools/bulk (issue 4);
-#                          import: `toolbox import FILE` (issue 4). See bench/load_tools.py.
+#   BENCH_LOAD_VIA=bulk    bulk: POST /tools/bulk, 500 tools a request; post: one POST /tools
+#                          per tool from 16 connections; import: `toolbox import FILE`.
 #   BENCH_KEEP_INDEX=0     1: keep the HNSW index while loading (measures incremental inserts)
 #   BENCH_REUSE=0          1: reuse an already-loaded database of the right size (skip loading)
 #   BENCH_BIN_DIR=         a directory holding already-built `toolbox` and `bench_embed`
@@ -33,7 +33,7 @@ NS=("$@")
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 read -r -a LEVELS <<<"${BENCH_CONCURRENCY:-1 16 64}"
-LOAD_VIA=${BENCH_LOAD_VIA:-post}
+LOAD_VIA=${BENCH_LOAD_VIA:-bulk}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 export TOOLBOX_PG_DIR=${TOOLBOX_PG_DIR:-/tmp/toolbox-bench-pg}
 WORK=${BENCH_WORK:-$TOOLBOX_PG_DIR/work}
@@ -164,13 +164,14 @@ for N in "${NS[@]}"; do
     [ "${BENCH_KEEP_INDEX:-0}" = 1 ] || psql_db "$DB" -c "DROP INDEX tools_embedding_hnsw_idx"
     log "N=$N: loading via $LOAD_VIA"
     if [ "$LOAD_VIA" = import ]; then
-      # >>> BULK SWITCH (issue 4): `toolbox import FILE` reads JSON or JSONL.
       t0=$(now_ms)
       DATABASE_URL="postgres://toolbox@127.0.0.1:$PGPORT/$DB" LOG_LEVEL=warn "$BIN" import "$DATA/tools.jsonl" >&2
       secs=$(python3 -c "print(($(now_ms) - $t0) / 1000)")
       load="{\"loaded\":$N,\"seconds\":$secs,\"per_second\":$(python3 -c "print(round($N / $secs, 1))"),\"via\":\"import\"}"
     else
-      load=$(python3 bench/load_tools.py "$BASE" "$DATA/tools.jsonl" --via "$LOAD_VIA" --concurrency 16)
+      conc=16
+      [ "$LOAD_VIA" != bulk ] || conc=2
+      load=$(python3 bench/load_tools.py "$BASE" "$DATA/tools.jsonl" --via "$LOAD_VIA" --concurrency "$conc")
     fi
     log "  $load"
     emit "{\"n\":$N,\"kind\":\"load\",\"result\":$load}"

@@ -4,9 +4,8 @@
     bench/load_tools.py BASE_URL tools.jsonl [--via post|bulk] [--concurrency C] [--chunk K]
 
 --via post  (default) one POST /tools per tool from C concurrent keep-alive connections.
---via bulk  POST /tools/bulk with K tools per request.
-            >>> BULK SWITCH: issue 4 adds POST /tools/bulk. The body format assumed here is
-            >>> {"tools": [...]}; adjust `bulk_body` below if the merged endpoint differs.
+--via bulk  POST /tools/bulk with K tools per request (body {"tools": [...]}; at most
+            BULK_MAX_TOOLS, default 1,000), each written in one transaction.
 Prints one JSON line: {"loaded", "conflicts", "errors", "seconds", "per_second", "via"}.
 A 409 (name already taken) counts as a conflict, not an error, so a re-run is harmless.
 """
