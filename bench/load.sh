@@ -218,9 +218,15 @@ for N in "${NS[@]}"; do
   log "N=$N: the floor (pgbench, same queries directly in PostgreSQL)"
   QVEC=$(printf '%s\n' "$WARM_Q" | DATABASE_URL=$ADMIN_URL "$EMBED")
   ONE_NAME=$(head -1 "$DATA/names.txt")
+  # The candidate query's parameters, as registry::FindQuery sets them for limit 10.
+  WORDS=$(python3 -c 'import re,sys; print(" ".join(re.findall(r"[a-z0-9]+", sys.argv[1].lower())))' "$WARM_Q")
+  case "${USE_HYBRID_SEARCH:-true}" in
+    false) SEARCH=(-D pool=10 -D vec=true -D fts=false) ;;
+    *) SEARCH=(-D pool=50 -D vec=true -D fts=true) ;;
+  esac
   for c in "${LEVELS[@]}"; do
-    run_pgbench knn "$c" bench/sql/knn.sql -D "q=$QVEC" -D cat=- -D tags=- -D exclude=- -D lim=10 -D thr=0
-    run_pgbench knn_category "$c" bench/sql/knn.sql -D "q=$QVEC" -D "cat=$CAT" -D tags=- -D exclude=- -D lim=10 -D thr=0
+    run_pgbench knn "$c" bench/sql/knn.sql -D "q=$QVEC" -D "words=$WORDS" -D cat=- -D tags=- "${SEARCH[@]}"
+    run_pgbench knn_category "$c" bench/sql/knn.sql -D "q=$QVEC" -D "words=$WORDS" -D "cat=$CAT" -D tags=- "${SEARCH[@]}"
     run_pgbench lookup "$c" bench/sql/lookup.sql -D "name=$ONE_NAME"
   done
 

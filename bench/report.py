@@ -100,7 +100,8 @@ def main():
       f"dropped, then the index built with the service's definition (m={settings['hnsw_m']}, "
       f"ef_construction={settings['hnsw_ef_construction']}); searches at ef_search={settings['hnsw_ef_search']}; "
       f"pool {settings['pool_size']} connections. Built-in lexical embedder (384 dimensions).")
-    w("- The floor: the same SQL the service sends (bench/sql/*.sql), run by `pgbench -M prepared` "
+    w("- The floor: the same SQL the service sends (bench/sql/*.sql; for find_tool the candidate "
+      "query of the default hybrid search), run by `pgbench -M prepared` with the same parameters "
       "at the same concurrency against the same database; *× floor* is HTTP p50 / database p50.")
     w("- Recall@10: 200 distinct queries, HNSW results against exact search (index scans off), "
       "a hit being any result within the exact 10th distance.\n")
