@@ -21,7 +21,7 @@ fi
 cargo test --locked --all-targets "$@"
 
 # The checks use the debug binary that `cargo test` just built.
-export TOOLBOX_BIN="$PWD/target/debug/toolbox"
+export TOOLBOX_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/toolbox"
 for check in scripts/checks/*.sh; do
   [ -e "$check" ] || continue
   echo "==> $check"

@@ -1,6 +1,7 @@
 //! Builds the application (pool, migrations, clients, listener), serves it, and shuts it down
 //! on SIGTERM or Ctrl-C.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::embedding::{self, Embedder, EmbeddingError};
@@ -28,6 +28,9 @@ pub struct AppState {
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    /// `/metrics` on its own port (`METRICS_PORT`).
+    metrics: Option<(TcpListener, axum::Router)>,
+    state: AppState,
     shutdown: CancellationToken,
     /// Background listener for tool changes (MCP's list_changed), started by `run_until_stopped`.
     changes: (ChangeFeed, sqlx::PgPool),
@@ -37,6 +40,7 @@ impl App {
     /// Connects, migrates (unless `MIGRATE_ON_START=false`), registers the built-in tools and
     /// binds the listener. `PORT=0` binds a free port; see [`App::port`].
     pub async fn build(cfg: Config) -> anyhow::Result<Self> {
+        crate::metrics::handle();
         let state = build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
         let shutdown = CancellationToken::new();
         let changes = ChangeFeed::new();
@@ -47,18 +51,31 @@ impl App {
             changes.clone(),
             shutdown.clone(),
         );
-        // `/mcp` itself is the MCP endpoint; the REST routes under `/mcp/...` stay beside it.
-        // Authentication (issue 7) belongs in a layer applied to the whole router, covering both.
-        let router = crate::http::router(state)
-            .route_service("/mcp", mcp::service(mcp_state))
-            .layer(TraceLayer::new_for_http());
+        if cfg.edge.api_keys.is_empty() {
+            tracing::warn!(
+                "API_KEYS is not set: every route is open to anyone who can reach the service"
+            );
+        }
+        let router = crate::http::router(state.clone(), Some(mcp::service(mcp_state)));
         let addr = SocketAddr::new(cfg.server.host, cfg.server.port);
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr} (HOST/PORT)"))?;
+        let metrics = match cfg.edge.metrics_port {
+            Some(port) => {
+                let addr = SocketAddr::new(cfg.server.host, port);
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (METRICS_PORT)"))?;
+                Some((listener, crate::http::metrics_router(state.clone())))
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
+            metrics,
+            state,
             shutdown,
             changes: (changes, pool),
         })
@@ -73,20 +90,55 @@ impl App {
         self.shutdown.clone()
     }
 
-    /// Serves until the shutdown token is cancelled, then drains in-flight requests.
+    /// Serves until the shutdown token is cancelled, then stops accepting, drains in-flight
+    /// requests for at most `SHUTDOWN_TIMEOUT`, and closes the database pool.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let token = self.shutdown.clone();
         tokio::spawn(cancel_on_signal(token.clone()));
         tracing::info!(port = self.port(), "listening");
+        if let Some((listener, router)) = self.metrics {
+            tracing::info!(port = listener.local_addr()?.port(), "serving /metrics");
+            let stop = token.clone().cancelled_owned();
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop)
+                    .await
+                {
+                    tracing::error!(error = %e, "metrics listener failed");
+                }
+            });
+        }
         let (changes, pool) = self.changes;
         let listener_task = tokio::spawn(changes.run(pool, token.clone()));
-        let stop = token.clone();
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .context("server error")?;
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, app)
+            .with_graceful_shutdown(token.clone().cancelled_owned())
+            .into_future();
+        let mut server = tokio::spawn(server);
+        let budget = self.state.config.edge.shutdown_timeout;
+        let deadline = async {
+            token.cancelled().await;
+            tokio::time::sleep(budget).await;
+        };
+        tokio::select! {
+            result = &mut server => result.context("server task failed")?.context("server error")?,
+            () = deadline => {
+                tracing::warn!(
+                    timeout_s = budget.as_secs_f64(),
+                    "in-flight requests did not finish within SHUTDOWN_TIMEOUT: exiting anyway"
+                );
+                server.abort();
+            }
+        }
         token.cancel();
         let _ = listener_task.await;
+        // Buffered writes go out with the pool: close waits for connections in use.
+        let pool = self.state.registry.store().pool().clone();
+        if tokio::time::timeout(budget, pool.close()).await.is_err() {
+            tracing::warn!("the database pool did not close within SHUTDOWN_TIMEOUT");
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -137,3 +137,12 @@ async fn eval(args: EvalArgs, mut cfg: Config) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The Tokio runtime, with `WORKERS` worker threads (default: one per core).
+pub fn runtime(cfg: &Config) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = cfg.edge.workers {
+        builder.worker_threads(n);
+    }
+    builder.enable_all().build()
+}

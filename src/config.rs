@@ -11,6 +11,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::domain::{Fusion, FusionKind};
+mod edge;
+pub use edge::{ApiKey, EdgeConfig, Scope, digest as edge_digest};
 
 /// The whole configuration of the service.
 #[derive(Debug, Clone)]
@@ -25,6 +27,7 @@ pub struct Config {
     pub executor: ExecutorConfig,
     pub bulk: BulkConfig,
     pub mcp: McpConfig,
+    pub edge: EdgeConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -319,6 +322,7 @@ impl Config {
                 max_tools: bulk_max,
             },
             mcp,
+            edge: EdgeConfig::from_env(&env)?,
         })
     }
 
@@ -385,10 +389,10 @@ fn mcp_config(env: &Env<'_>) -> Result<McpConfig, ConfigError> {
     })
 }
 
-struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+pub(crate) struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 
 impl Env<'_> {
-    fn get(&self, var: &str) -> Option<String> {
+    pub(crate) fn get(&self, var: &str) -> Option<String> {
         (self.0)(var).map(|v| v.trim().to_owned())
     }
 
@@ -408,7 +412,7 @@ impl Env<'_> {
             .collect()
     }
 
-    fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
+    pub(crate) fn invalid(&self, var: &'static str, reason: &str) -> ConfigError {
         ConfigError {
             var,
             value: self.get(var).unwrap_or_default(),
@@ -416,7 +420,7 @@ impl Env<'_> {
         }
     }
 
-    fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    pub(crate) fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
     where
         T::Err: std::fmt::Display,
     {
@@ -430,7 +434,11 @@ impl Env<'_> {
         }
     }
 
-    fn parse_positive(&self, var: &'static str, default: f64) -> Result<f64, ConfigError> {
+    pub(crate) fn parse_positive(
+        &self,
+        var: &'static str,
+        default: f64,
+    ) -> Result<f64, ConfigError> {
         let v: f64 = self.parse(var, default)?;
         if v.is_finite() && v > 0.0 {
             Ok(v)

@@ -19,6 +19,7 @@ pub mod eval;
 pub mod executor;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod registry;
 pub mod store;
 pub mod telemetry;

@@ -2,8 +2,7 @@ use clap::Parser;
 use toolbox::cli::{self, Cli};
 use toolbox::{Config, telemetry};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let cfg = match Config::from_env() {
         Ok(cfg) => cfg,
@@ -12,8 +11,16 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    telemetry::init(&cfg);
-    match cli::run(cli, cfg).await {
+    // Dropped last: flushes traces not yet exported.
+    let _telemetry = telemetry::init(&cfg);
+    let runtime = match cli::runtime(&cfg) {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("toolbox: cannot start the runtime (WORKERS): {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli, cfg)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "toolbox failed");

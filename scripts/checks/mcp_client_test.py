@@ -188,7 +188,9 @@ async def security(url: str) -> None:
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
     }
-    headers = {"Accept": "application/json, text/event-stream"}
+    # A refused request's body is left unread, so the server closes that connection after
+    # answering; each refused request therefore asks for its own connection.
+    headers = {"Accept": "application/json, text/event-stream", "Connection": "close"}
     async with httpx2.AsyncClient() as http:
         r = await http.post(url, json=init, headers={**headers, "Origin": "https://evil.example"})
         assert r.status_code == 403, (r.status_code, r.text)

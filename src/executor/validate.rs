@@ -1,7 +1,35 @@
 //! Validating call arguments against a tool's input schema.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use jsonschema::Validator;
 use serde::Serialize;
 use serde_json::Value;
+
+/// How many compiled schemas [`compiled`] keeps before it starts over.
+const MAX_CACHED_VALIDATORS: usize = 1_024;
+
+/// Compiled validators by schema text. Compiling a schema (which first checks it against the
+/// JSON Schema meta-schema) costs several times more than validating arguments with it, and
+/// a tool's schema rarely changes; keying by the text means an edited schema is recompiled.
+static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<Validator>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn compiled(schema: &Value) -> Result<Arc<Validator>, String> {
+    let key = schema.to_string();
+    let cache = || VALIDATORS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(v) = cache().get(&key) {
+        return Ok(v.clone());
+    }
+    let validator = Arc::new(jsonschema::validator_for(schema).map_err(|e| e.to_string())?);
+    let mut map = cache();
+    if map.len() >= MAX_CACHED_VALIDATORS {
+        map.clear();
+    }
+    map.insert(key, validator.clone());
+    Ok(validator)
+}
 
 /// One way the arguments break the schema, phrased so a model can fix its call.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,7 +45,7 @@ pub struct Violation {
 
 /// Checks `args` against `schema`, returning every violation (at most 20).
 pub fn validate_arguments(schema: &Value, args: &Value) -> Result<(), Vec<Violation>> {
-    let validator = match jsonschema::validator_for(schema) {
+    let validator = match compiled(schema) {
         Ok(v) => v,
         Err(e) => {
             // Schemas are validated at registration; this only happens for rows written by hand.
@@ -78,6 +106,15 @@ mod tests {
         let op = errors.iter().find(|v| v.pointer == "/op").unwrap();
         assert_eq!(op.rule, "enum");
         assert_eq!(op.expected, json!(["add", "sub"]));
+    }
+
+    #[test]
+    fn an_edited_schema_is_used_at_once_despite_the_compiled_cache() {
+        let before = json!({"type": "object", "required": ["x_cache_test"]});
+        assert!(validate_arguments(&before, &json!({})).is_err());
+        assert!(validate_arguments(&before, &json!({})).is_err());
+        let after = json!({"type": "object"});
+        assert!(validate_arguments(&after, &json!({})).is_ok());
     }
 
     #[test]

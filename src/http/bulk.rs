@@ -11,17 +11,25 @@ use crate::domain::parse_tool_list;
 use crate::error::ApiError;
 use crate::registry::{ImportOutcome, RegistryError};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tools": [{
+    "name": "weather_lookup", "description": "Current weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}
+}], "upsert": false}))]
 pub struct BulkRequest {
     /// Tool definitions, each as for `POST /tools`; kept raw so every item's problems are
     /// reported, not just the first item's.
+    #[schema(value_type = Vec<Object>)]
     pub tools: Vec<Value>,
     /// Replace tools that already exist (by name) instead of rejecting the import.
     #[serde(default)]
     pub upsert: bool,
 }
 
+/// Registers many tools in one transaction: all of them, or none (admin).
+#[utoipa::path(post, path = "/tools/bulk", tag = "tools", request_body = BulkRequest,
+    responses((status = 200, description = "What was created and updated", body = ImportOutcome)))]
 pub async fn import(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<BulkRequest>,

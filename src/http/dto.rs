@@ -3,51 +3,60 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::Tool;
 use crate::registry::{CallOutcome, Explain, Hit};
+use crate::store::ToolSummary;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListToolsRequest {
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ToolListItem {
     pub name: String,
     pub description: String,
     pub category: String,
     pub tags: Vec<String>,
-    pub input_schema: Value,
+    /// Passed through as stored: a catalogue listing never parses its schemas.
+    #[schema(value_type = Object)]
+    pub input_schema: Box<RawValue>,
     pub version: String,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<Tool> for ToolListItem {
-    fn from(t: Tool) -> Self {
+impl From<ToolSummary> for ToolListItem {
+    fn from(t: ToolSummary) -> Self {
         Self {
             name: t.name,
             description: t.description,
             category: t.category,
             tags: t.tags,
-            input_schema: t.input_schema,
+            input_schema: t.input_schema.0,
             version: t.version,
             created_at: t.created_at,
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"query": "what is the weather in Paris", "limit": 5}))]
 pub struct FindToolRequest {
+    #[schema(min_length = 1, max_length = 2000)]
     pub query: String,
+    #[schema(minimum = 1)]
     pub limit: Option<i64>,
+    #[schema(minimum = -1.0, maximum = 1.0)]
     pub threshold: Option<f64>,
     /// Fuse vector and full-text ranking (default: `USE_HYBRID_SEARCH`).
     pub use_hybrid: Option<bool>,
     /// `weighted` or `rrf` (default: `SEARCH_FUSION`); only with hybrid search.
+    #[schema(example = "weighted")]
     pub fusion: Option<String>,
     /// Add each hit's score components.
     #[serde(default)]
@@ -56,7 +65,7 @@ pub struct FindToolRequest {
     pub tags: Option<Vec<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FindHit {
     pub name: String,
     pub description: String,
@@ -65,7 +74,9 @@ pub struct FindHit {
     pub similarity: f32,
     /// The value hits are ordered by (the fused score in a hybrid search).
     pub score: f32,
+    /// Each score component, with `"explain": true`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub explain: Option<Explain>,
     pub input_schema: Value,
 }
@@ -91,11 +102,14 @@ impl From<Hit> for FindHit {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tool_name": "calculator", "arguments": {"operation": "add", "a": 5, "b": 3}}))]
 pub struct CallToolRequest {
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length = 128)]
     pub tool_name: String,
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
     pub arguments: Value,
 }
 
@@ -103,7 +117,7 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CallToolResponse {
     pub success: bool,
     pub result: Option<Value>,
@@ -125,16 +139,20 @@ impl From<CallOutcome> for CallToolResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub category: Option<String>,
     /// Comma-separated tags; a tool must carry all of them.
     pub tags: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
+    /// How many similar tools to return (1..=MAX_SEARCH_LIMIT, default 5).
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
 }

@@ -1,4 +1,4 @@
-//! Liveness and readiness.
+//! Liveness, readiness and metrics.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,11 +9,19 @@ use crate::error::ApiError;
 use crate::store::is_up_to_date;
 
 /// The process is alive; checks no dependency.
+/// Liveness.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "Alive", body = Object, example = json!({"status": "ok"}))))]
 pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// The database answers and every migration is applied.
+/// Readiness: the database answers and migrations are applied.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, description = "Ready", body = Object,
+        example = json!({"status": "ready", "database": "ok", "migrations": "applied"})),
+        (status = 503, description = "Not ready", body = crate::http::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let store = state.registry.store();
     let unavailable = |detail: String| {
@@ -39,4 +47,24 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
             Err(unavailable("the database is unreachable".into()))
         }
     }
+}
+
+/// Prometheus text exposition of the service's metrics.
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let db = &state.config.database;
+    let body = crate::metrics::render(
+        state.registry.store().pool(),
+        db.pool_size + db.max_overflow,
+        state.registry.embedding_stats(),
+    );
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
 }

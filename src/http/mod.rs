@@ -2,8 +2,11 @@
 
 mod bulk;
 mod dto;
+pub mod edge;
 mod extract;
 mod health;
+mod mcp_doc;
+pub mod openapi;
 mod rest_mcp;
 mod tools;
 
@@ -17,8 +20,39 @@ pub use extract::{ApiJson, ApiQuery, MAX_BODY, parse_json};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-/// The REST API, without a socket: tests can call it directly.
-pub fn router(state: AppState) -> Router {
+/// The REST API, without a socket: tests can call it directly. Add new routes in
+/// [`routes`]: the edge layers (auth, rate limits, request ids, metrics) then cover them.
+///
+/// `mcp`, when given, is mounted at `/mcp` (the MCP protocol endpoint) inside the same edge
+/// layers, so API keys, rate limits and request ids cover it too.
+pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Router {
+    let edge = state.config.edge.clone();
+    let mut routes = routes();
+    if let Some(service) = mcp {
+        routes = routes.route_service("/mcp", service);
+    }
+    if edge.metrics_port.is_none() {
+        routes = routes.route("/metrics", get(health::metrics));
+    }
+    let app = routes
+        .merge(openapi::docs())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state);
+    edge::apply(app, &edge)
+}
+
+/// `/metrics` alone, for its own listener (`METRICS_PORT`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+}
+
+/// Every API route. Each handler carries a `#[utoipa::path]` and is listed in
+/// [`openapi::ApiDoc`]; a test fails when a route is missing from the description.
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
@@ -32,10 +66,6 @@ pub fn router(state: AppState) -> Router {
             get(tools::get).put(tools::update).delete(tools::delete),
         )
         .route("/tools/{name}/similar", get(tools::similar))
-        .fallback(fallback)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
 }
 
 async fn fallback(uri: Uri) -> ApiError {

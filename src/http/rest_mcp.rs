@@ -13,6 +13,9 @@ use crate::error::ApiError;
 use crate::registry::{FindQuery, RegistryService};
 use crate::store::SearchFilter;
 
+/// Lists tools (agent-facing), optionally filtered.
+#[utoipa::path(post, path = "/mcp/list_tools", tag = "agents", request_body = ListToolsRequest,
+    responses((status = 200, description = "Registered tools", body = Vec<ToolListItem>)))]
 pub async fn list_tools(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ListToolsRequest>,
@@ -21,10 +24,13 @@ pub async fn list_tools(
         category: req.category,
         tags: req.tags,
     };
-    let tools = state.registry.list(&filter).await?;
+    let tools = state.registry.list_summaries(&filter).await?;
     Ok(Json(tools.into_iter().map(ToolListItem::from).collect()))
 }
 
+/// Finds tools by describing the task in plain language.
+#[utoipa::path(post, path = "/mcp/find_tool", tag = "agents", request_body = FindToolRequest,
+    responses((status = 200, description = "Best matches first", body = Vec<FindHit>)))]
 pub async fn find_tool(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<FindToolRequest>,
@@ -37,6 +43,11 @@ pub async fn find_tool(
     ))
 }
 
+/// Calls a tool with arguments that must match its input schema.
+#[utoipa::path(post, path = "/mcp/call_tool", tag = "agents", request_body = CallToolRequest,
+    responses((status = 200, description = "The outcome; a failing tool is `success: false`", body = CallToolResponse),
+        (status = 501, description = "The tool has no executor", body = crate::http::openapi::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The tool timed out", body = crate::http::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn call_tool(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CallToolRequest>,

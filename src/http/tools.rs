@@ -13,6 +13,10 @@ use crate::error::ApiError;
 use crate::registry::{RegistryError, RegistryService};
 use crate::store::SearchFilter;
 
+/// Registers a tool.
+#[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolPatch,
+    responses((status = 201, description = "Registered", body = Tool,
+        headers(("location" = String, description = "URL of the new tool")))))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(patch): ApiJson<ToolPatch>,
@@ -28,6 +32,9 @@ pub async fn register(
         .into_response())
 }
 
+/// Lists tools, optionally filtered by category and tags.
+#[utoipa::path(get, path = "/tools", tag = "tools", params(ListQuery),
+    responses((status = 200, description = "Registered tools", body = Vec<Tool>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -41,6 +48,9 @@ pub async fn list(
     Ok(Json(state.registry.list(&filter).await?))
 }
 
+/// One tool by name.
+#[utoipa::path(get, path = "/tools/{name}", tag = "tools", params(("name" = String, Path, example = "calculator")),
+    responses((status = 200, description = "The tool", body = Tool)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -49,6 +59,9 @@ pub async fn get(
     Ok(Json(state.registry.get(name.as_str()).await?))
 }
 
+/// Changes some fields of a tool.
+#[utoipa::path(put, path = "/tools/{name}", tag = "tools", params(("name" = String, Path, example = "weather_lookup")),
+    request_body = ToolPatch, responses((status = 200, description = "The updated tool", body = Tool)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -58,6 +71,9 @@ pub async fn update(
     Ok(Json(state.registry.update(name.as_str(), patch).await?))
 }
 
+/// Deletes a tool.
+#[utoipa::path(delete, path = "/tools/{name}", tag = "tools", params(("name" = String, Path, example = "weather_lookup")),
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -67,6 +83,10 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Tools whose descriptions are closest to this one's.
+#[utoipa::path(get, path = "/tools/{name}/similar", tag = "tools",
+    params(("name" = String, Path, example = "calculator"), SimilarQuery),
+    responses((status = 200, description = "Similar tools, closest first", body = Vec<FindHit>)))]
 pub async fn similar(
     State(state): State<AppState>,
     Path(name): Path<String>,

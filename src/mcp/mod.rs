@@ -98,10 +98,13 @@ impl McpState {
 /// transport cuts them.
 const STREAM_GRACE: Duration = Duration::from_secs(5);
 
+/// The `/mcp` endpoint as a tower service.
+pub type McpHttpService = StreamableHttpService<ToolboxMcp, NeverSessionManager>;
+
 /// The tower service answering `/mcp`. On shutdown, open `subscriptions/listen` streams end
 /// with their final result (a graceful close the client can tell from a lost connection);
 /// whatever is still open after [`STREAM_GRACE`] is cut, so shutdown is never held up.
-pub fn service(state: McpState) -> StreamableHttpService<ToolboxMcp, NeverSessionManager> {
+pub fn service(state: McpState) -> McpHttpService {
     let cfg = &state.config;
     let transport = CancellationToken::new();
     let (app, cut) = (state.shutdown.clone(), transport.clone());

@@ -21,7 +21,9 @@ use crate::domain::{
 };
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::{ExecError, Executor, validate_arguments};
-use crate::store::{CandidateQuery, ExecutionRecord, SearchFilter, Store, StoredEmbedding};
+use crate::store::{
+    CandidateQuery, ExecutionRecord, SearchFilter, Store, StoredEmbedding, ToolSummary,
+};
 
 /// A search request, validated.
 #[derive(Debug, Clone)]
@@ -175,6 +177,14 @@ impl RegistryService {
         Ok(self.store.list_tools(filter).await?)
     }
 
+    /// Lists what `list_tools` shows of each tool, sorted by name.
+    pub async fn list_summaries(
+        &self,
+        filter: &SearchFilter,
+    ) -> Result<Vec<ToolSummary>, RegistryError> {
+        Ok(self.store.list_tool_summaries(filter).await?)
+    }
+
     /// Search: by embedding, by full text, or both fused (`q.method`), best first. Only tools
     /// with cosine similarity ≥ `q.threshold` are returned, whatever the method.
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
@@ -213,6 +223,7 @@ impl RegistryService {
             .await?;
         Ok(rows
             .into_iter()
+            .filter(|(_, similarity)| similarity.is_finite())
             .enumerate()
             .map(|(i, (tool, similarity))| Hit {
                 tool,
@@ -305,6 +316,9 @@ impl RegistryService {
         error: Option<String>,
         started: Instant,
     ) -> Result<i64, RegistryError> {
+        let outcome = if error.is_none() { "success" } else { "error" };
+        metrics::counter!("toolbox_tool_executions_total", "tool" => tool.name.clone(), "outcome" => outcome)
+            .increment(1);
         let rec = ExecutionRecord {
             tool_id: Some(tool.id),
             tool_name: tool.name.clone(),

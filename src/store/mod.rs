@@ -15,8 +15,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 
 pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
 pub use catalog::TOOLS_CHANGED_CHANNEL;
@@ -24,9 +24,12 @@ pub use executions::{ExecutionRecord, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
 pub use scratch::ScratchDatabase;
 pub use search::{Candidate, CandidateQuery};
-pub use tools::{SearchFilter, StoredEmbedding, ToolRow};
+pub use tools::{SearchFilter, StoredEmbedding, ToolRow, ToolSummary};
 
 use crate::config::DatabaseConfig;
+
+/// A pooled connection idle for at least this long is pinged before it is handed out.
+const IDLE_CHECK_AFTER: Duration = Duration::from_secs(1);
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +89,18 @@ impl Store {
             .min_connections(0)
             .acquire_timeout(cfg.pool_timeout)
             .idle_timeout(Some(Duration::from_secs(300)))
+            // sqlx's default pings every connection on every checkout: one extra round trip
+            // per query. Only a connection that sat idle long enough to have been cut is
+            // checked; a failed check discards it and the pool hands out another.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_CHECK_AFTER {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_lazy_with(opts.clone());
         Ok(Self {
             pool,
@@ -97,7 +112,6 @@ impl Store {
     /// Opens one connection outside the pool, so a startup failure reports the real cause
     /// (refused, authentication, unknown database) rather than the pool's timeout.
     pub async fn check_connection(&self) -> Result<(), sqlx::Error> {
-        use sqlx::Connection;
         let connect = sqlx::PgConnection::connect_with(&self.options);
         match tokio::time::timeout(self.connect_timeout, connect).await {
             Ok(Ok(conn)) => conn.close().await,

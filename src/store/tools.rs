@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use pgvector::Vector;
 use serde_json::Value;
+use serde_json::value::RawValue;
+use sqlx::types::Json;
 
 use super::{Store, StoreError};
 use crate::domain::{Embedding, NewTool, Tool};
@@ -53,6 +55,19 @@ impl From<ToolRow> for Tool {
             updated_at: r.updated_at,
         }
     }
+}
+
+/// A tool as `list_tools` shows it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ToolSummary {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    /// The stored JSON text, passed through to the response without being parsed.
+    pub input_schema: Json<Box<RawValue>>,
+    pub version: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -208,6 +223,24 @@ impl Store {
             .into_iter()
             .map(Tool::from)
             .collect())
+    }
+
+    /// What `list_tools` shows of each tool, filtered like [`Store::list_tools`]: only the
+    /// columns it answers with, and the input schema passed through as stored, never parsed.
+    pub async fn list_tool_summaries(
+        &self,
+        filter: &SearchFilter,
+    ) -> Result<Vec<ToolSummary>, StoreError> {
+        Ok(sqlx::query_as::<_, ToolSummary>(
+            "SELECT name, description, category, tags, input_schema, version, created_at \
+             FROM tools \
+             WHERE ($1::text IS NULL OR category = $1) AND ($2::text[] IS NULL OR tags @> $2) \
+             ORDER BY name",
+        )
+        .bind(&filter.category)
+        .bind(&filter.tags)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping

@@ -1,0 +1,115 @@
+//! Request ids on every log line and in every problem+json body, access logs, and the
+//! request-duration histogram by matched route and status.
+
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultOnResponse, MakeSpan, TraceLayer};
+use tracing::{Level, Span};
+
+/// The header carrying the request id, taken from the client or generated.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Problem bodies are small; anything larger is passed through untouched.
+const MAX_PROBLEM: usize = 256 * 1024;
+
+#[derive(Clone, Copy)]
+pub struct RequestSpan;
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, req: &axum::http::Request<B>) -> Span {
+        let id = req
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            http.method = %req.method(),
+            http.path = %req.uri().path(),
+            auth.key = tracing::field::Empty,
+        )
+    }
+}
+
+/// Every event logged while handling a request carries the request span and so its id.
+pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan> {
+    TraceLayer::new_for_http()
+        .make_span_with(RequestSpan)
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+}
+
+/// Makes every error answer problem+json carrying the request id, whoever produced it: an
+/// `ApiError`, or a plain-text rejection from axum or a tower layer.
+pub async fn problem_bodies(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let resp = next.run(req).await;
+    let content_type = resp.headers().get(header::CONTENT_TYPE);
+    let is_problem =
+        content_type.is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let is_json = content_type.is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_error = resp.status().is_client_error() || resp.status().is_server_error();
+    if !is_problem && (!is_error || is_json) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_PROBLEM).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let mut value = if is_problem {
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(v) => v,
+            Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+        }
+    } else {
+        let status = parts.status;
+        let title = status.canonical_reason().unwrap_or("Error");
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        serde_json::json!({
+            "type": format!("urn:toolbox:problem:http-{}", status.as_u16()),
+            "title": title,
+            "status": status.as_u16(),
+            "detail": if text.is_empty() { title.to_owned() } else { text },
+        })
+    };
+    if let (Some(obj), Some(id)) = (value.as_object_mut(), id) {
+        obj.insert("request_id".into(), id.into());
+    }
+    let out = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(out))
+}
+
+/// `http_request_duration_seconds{method, route, status}`; `route` is the matched pattern
+/// (`/tools/{name}`), never the raw path, so the label set stays small.
+pub async fn record_metrics(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let resp = next.run(req).await;
+    metrics::histogram!(
+        "http_request_duration_seconds",
+        "method" => method,
+        "route" => route,
+        "status" => resp.status().as_u16().to_string(),
+    )
+    .record(started.elapsed().as_secs_f64());
+    resp
+}

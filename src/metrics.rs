@@ -1,0 +1,63 @@
+//! Prometheus metrics: one process-wide recorder; `/metrics` renders it together with the
+//! database pool's current usage.
+//!
+//! Series: `http_request_duration_seconds{method,route,status}` (histogram),
+//! `toolbox_tool_executions_total{tool,outcome}`, `toolbox_embedding_*`,
+//! `toolbox_rate_limited_total`, `toolbox_db_pool_connections{state}`.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use sqlx::PgPool;
+
+use crate::embedding::StatsSnapshot;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+const DURATION_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Installs the recorder on first use (tests start several apps in one process).
+pub fn handle() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    DURATION_BUCKETS,
+                )
+                .expect("the bucket list is not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            handle
+        })
+        .clone()
+}
+
+/// The exposition text, with the pool's usage and the embedding counters sampled now.
+pub fn render(pool: &PgPool, max_connections: u32, embedding: Option<StatsSnapshot>) -> String {
+    if let Some(e) = embedding {
+        let set = |name: &'static str, v: u64| metrics::counter!(name).absolute(v);
+        metrics::counter!("toolbox_embedding_cache_total", "result" => "hit")
+            .absolute(e.cache_hits);
+        metrics::counter!("toolbox_embedding_cache_total", "result" => "miss")
+            .absolute(e.cache_misses);
+        set("toolbox_embedding_requests_total", e.upstream_requests);
+        set("toolbox_embedding_texts_total", e.upstream_texts);
+        set("toolbox_embedding_failures_total", e.upstream_failures);
+        set("toolbox_embedding_retries_total", e.retries);
+        metrics::counter!("toolbox_embedding_latency_milliseconds_total")
+            .absolute(e.upstream_latency_ms_total);
+    }
+    let size = pool.size();
+    let idle = pool.num_idle() as u32;
+    metrics::gauge!("toolbox_db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("toolbox_db_pool_connections", "state" => "in_use")
+        .set(f64::from(size.saturating_sub(idle)));
+    metrics::gauge!("toolbox_db_pool_max_connections").set(f64::from(max_connections));
+    handle().render()
+}

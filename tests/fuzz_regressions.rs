@@ -1,0 +1,19 @@
+//! Inputs that Schemathesis found to break the service, kept as regression tests.
+
+mod common;
+
+use common::spawn_app;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_query_with_no_known_words_finds_nothing_rather_than_null_similarities() {
+    let app = spawn_app().await;
+    for query in ["\u{EAFC2}", "!!!", "\u{1F600}"] {
+        let hits = app.find(json!({"query": query})).await;
+        assert!(
+            hits.iter().all(|h| h["similarity"].is_number()),
+            "{query:?}: {hits:?}"
+        );
+    }
+    app.stop().await;
+}
