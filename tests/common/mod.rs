@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_embedder;
+pub mod tool_server;
 
 use std::collections::HashMap;
 use std::time::Duration;
