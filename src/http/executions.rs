@@ -26,6 +26,12 @@ fn bad_param(name: &str, detail: String) -> ApiError {
     .with("parameter", name.into())
 }
 
+#[utoipa::path(get, path = "/tools/{name}/executions", tag = "executions",
+    params(("name" = String, Path, description = "Tool name"),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("outcome" = Option<String>, Query, description = "all, success, failure or an error_kind")),
+    responses((status = 200, description = "Runs, newest first, and `next_cursor`")))]
 pub async fn list(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -56,6 +62,9 @@ pub async fn list(
     Ok(Json(page))
 }
 
+#[utoipa::path(get, path = "/executions/{id}", tag = "executions",
+    params(("id" = String, Path, description = "Execution id")),
+    responses((status = 200, description = "One run")))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -64,6 +73,10 @@ pub async fn get(
     Ok(Json(state.registry.execution(id).await?))
 }
 
+#[utoipa::path(get, path = "/tools/{name}/stats", tag = "executions",
+    params(("name" = String, Path, description = "Tool name"),
+        ("window" = Option<String>, Query, description = "e.g. 90s, 15m, 24h (default), 7d")),
+    responses((status = 200, description = "Calls, success rate, p50/p95/p99 duration")))]
 pub async fn stats(
     State(state): State<AppState>,
     Path(name): Path<String>,

@@ -56,6 +56,9 @@ pub struct Problem {
         super::tools::update,
         super::tools::delete,
         super::tools::similar,
+        super::executions::list,
+        super::executions::stats,
+        super::executions::get,
     ),
     components(schemas(Problem)),
     modifiers(&CommonProblems)
