@@ -133,6 +133,10 @@ fn parse_outcome(raw: Option<&str>) -> Result<OutcomeFilter, ApiError> {
 
 /// `90s`, `15m`, `24h`, `7d`.
 fn parse_window(raw: &str) -> Option<Duration> {
+    // The unit is one ASCII letter; anything else (including multi-byte text) is refused.
+    if !raw.is_ascii() {
+        return None;
+    }
     let (num, unit) = raw.split_at(raw.len().checked_sub(1)?);
     let n: u64 = num.parse().ok()?;
     let secs = match unit {
@@ -143,4 +147,18 @@ fn parse_window(raw: &str) -> Option<Duration> {
         _ => return None,
     };
     Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_and_odd_text_is_refused_without_panicking() {
+        assert_eq!(parse_window("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_window("7d"), Some(Duration::from_secs(7 * 86_400)));
+        for bad in ["", "d", "\u{80}", "5é", "x5m", "99999999999999999999d"] {
+            assert_eq!(parse_window(bad), None, "{bad:?}");
+        }
+    }
 }
