@@ -134,6 +134,8 @@ impl App {
         }
         token.cancel();
         let _ = listener_task.await;
+        // In-flight calls have their rows committed already; this drains anything queued.
+        self.state.registry.shutdown().await;
         // Buffered writes go out with the pool: close waits for connections in use.
         let pool = self.state.registry.store().pool().clone();
         if tokio::time::timeout(budget, pool.close()).await.is_err() {
@@ -161,7 +163,7 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
     } else {
         probe_embedder(&cfg, embedder.as_ref()).await?
     };
-    let executor = Executor::new(cfg.executor.tool_timeout);
+    let executor = Executor::new(cfg.executor.tool_timeout, &cfg.execution);
     let registry = RegistryService::new(store, embedder, executor, &cfg);
     if migrate && endpoint_up {
         let seeded = registry

@@ -28,6 +28,7 @@ pub struct Config {
     pub bulk: BulkConfig,
     pub mcp: McpConfig,
     pub edge: EdgeConfig,
+    pub execution: ExecutionConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +159,27 @@ pub enum ToolExposure {
     Search,
 }
 
+/// Limits around tool runs, the outbound policy of HTTP tools, and the execution history.
+#[derive(Debug, Clone)]
+pub struct ExecutionConfig {
+    /// Runs in progress at once (`MAX_CONCURRENT_EXECUTIONS`).
+    pub max_concurrent: usize,
+    /// How long a call waits for a free slot before it is answered 503 (`EXECUTION_QUEUE_WAIT_MS`).
+    pub queue_wait: Duration,
+    /// Largest arguments object, serialized (`TOOL_MAX_INPUT_BYTES`).
+    pub max_input_bytes: usize,
+    /// Largest result, serialized (`TOOL_MAX_OUTPUT_BYTES`).
+    pub max_output_bytes: usize,
+    /// Inputs and outputs larger than this are stored truncated (`EXECUTION_LOG_MAX_BYTES`).
+    pub log_max_bytes: usize,
+    /// Rows older than this many days are pruned (`EXECUTION_RETENTION_DAYS`, 0 keeps all).
+    pub retention_days: u32,
+    /// Hosts HTTP tools may call (`TOOL_HTTP_ALLOWED_HOSTS`); empty means any public host.
+    pub http_allowed_hosts: Vec<String>,
+    /// Benchmark-only: skip writing execution rows (`BENCH_DISABLE_EXECUTION_LOG`).
+    pub log_disabled: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -267,6 +289,7 @@ impl Config {
             Some(_) => return Err(env.invalid("LOG_FORMAT", "must be `json` or `pretty`")),
         };
         let mcp = mcp_config(&env)?;
+        let execution = execution_config(&env)?;
         Ok(Config {
             app_name: env.get("APP_NAME").unwrap_or_else(|| "toolbox".into()),
             log_level: env.get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
@@ -323,6 +346,7 @@ impl Config {
             },
             mcp,
             edge: EdgeConfig::from_env(&env)?,
+            execution,
         })
     }
 
@@ -386,6 +410,51 @@ fn mcp_config(env: &Env<'_>) -> Result<McpConfig, ConfigError> {
         allowed_origins,
         allowed_hosts,
         max_body_bytes,
+    })
+}
+
+fn execution_config(env: &Env) -> Result<ExecutionConfig, ConfigError> {
+    let max_concurrent: usize = env.parse("MAX_CONCURRENT_EXECUTIONS", 64)?;
+    if max_concurrent == 0 {
+        return Err(env.invalid("MAX_CONCURRENT_EXECUTIONS", "must be at least 1"));
+    }
+    let min_bytes = |var: &'static str, default: usize| -> Result<usize, ConfigError> {
+        let v: usize = env.parse(var, default)?;
+        if v < 256 {
+            return Err(env.invalid(var, "must be at least 256 (bytes)"));
+        }
+        Ok(v)
+    };
+    let mut http_allowed_hosts = Vec::new();
+    for entry in env
+        .get("TOOL_HTTP_ALLOWED_HOSTS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let host = entry.strip_prefix("*.").unwrap_or(entry);
+        let is_ip = host.parse::<IpAddr>().is_ok();
+        let is_name = !host.contains(['/', ':', '@', '?', '#'])
+            && reqwest::Url::parse(&format!("http://{host}/"))
+                .is_ok_and(|u| u.host_str().is_some());
+        if !is_ip && !is_name {
+            return Err(env.invalid(
+                "TOOL_HTTP_ALLOWED_HOSTS",
+                &format!("{entry:?} is not a host name, IP address or *.domain pattern"),
+            ));
+        }
+        http_allowed_hosts.push(entry.to_ascii_lowercase());
+    }
+    Ok(ExecutionConfig {
+        max_concurrent,
+        queue_wait: Duration::from_millis(env.parse("EXECUTION_QUEUE_WAIT_MS", 100)?),
+        max_input_bytes: min_bytes("TOOL_MAX_INPUT_BYTES", 256 * 1024)?,
+        max_output_bytes: min_bytes("TOOL_MAX_OUTPUT_BYTES", 1024 * 1024)?,
+        log_max_bytes: min_bytes("EXECUTION_LOG_MAX_BYTES", 16 * 1024)?,
+        retention_days: env.parse("EXECUTION_RETENTION_DAYS", 30)?,
+        http_allowed_hosts,
+        log_disabled: env.parse("BENCH_DISABLE_EXECUTION_LOG", false)?,
     })
 }
 
@@ -526,6 +595,25 @@ mod tests {
                 .allowed_hosts
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn execution_limits_are_checked_and_named() {
+        let c = config(&[(
+            "TOOL_HTTP_ALLOWED_HOSTS",
+            "api.example.com, *.corp.example,10.0.0.5",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.execution.http_allowed_hosts,
+            ["api.example.com", "*.corp.example", "10.0.0.5"]
+        );
+        let err = config(&[("TOOL_HTTP_ALLOWED_HOSTS", "http://x/")]).unwrap_err();
+        assert_eq!(err.var, "TOOL_HTTP_ALLOWED_HOSTS");
+        let err = config(&[("MAX_CONCURRENT_EXECUTIONS", "0")]).unwrap_err();
+        assert_eq!(err.var, "MAX_CONCURRENT_EXECUTIONS");
+        let err = config(&[("TOOL_MAX_OUTPUT_BYTES", "10")]).unwrap_err();
+        assert_eq!(err.var, "TOOL_MAX_OUTPUT_BYTES");
     }
 
     #[test]

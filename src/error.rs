@@ -104,6 +104,16 @@ impl ApiError {
 
 impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
+        // Call outcomes carry their class, machine-readable, beside the problem type.
+        match e.call_error_kind() {
+            Some(kind) => registry_problem(e).with("error_kind", json!(kind.as_str())),
+            None => registry_problem(e),
+        }
+    }
+}
+
+fn registry_problem(e: RegistryError) -> ApiError {
+    {
         match e {
             RegistryError::NotFound(name) => ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -182,7 +192,38 @@ impl From<RegistryError> for ApiError {
                 StatusCode::GATEWAY_TIMEOUT,
                 "timeout",
                 "Tool timed out",
-                format!("the tool did not finish within {} ms", limit.as_millis()),
+                format!(
+                    "the tool did not finish within {} ms; the call may be retried, perhaps with \
+                     smaller input",
+                    limit.as_millis()
+                ),
+            ),
+            RegistryError::Exec(ExecError::Unavailable {
+                reason,
+                retry_after_secs,
+            }) => {
+                let mut e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "tool-unavailable",
+                    "Tool unavailable",
+                    reason,
+                );
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
+            RegistryError::History(e) => {
+                tracing::error!(error = %e, "execution history unavailable");
+                ApiError::unavailable(
+                    "database-unavailable",
+                    "database",
+                    "the call's execution record could not be written; retry shortly",
+                )
+            }
+            RegistryError::ExecutionNotFound(id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "execution-not-found",
+                "Execution not found",
+                format!("no execution with id {id} (it may have been pruned)"),
             ),
             RegistryError::Exec(e @ ExecError::NotExecutable(_)) => ApiError::new(
                 StatusCode::NOT_IMPLEMENTED,

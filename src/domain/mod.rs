@@ -4,11 +4,15 @@
 
 mod bulk;
 mod embedding;
+mod executor_spec;
 mod search;
 mod tool;
 
 pub use bulk::parse_tool_list;
 pub use embedding::Embedding;
+pub use executor_spec::{
+    HttpExecutorSpec, REDACTED, config_timeout, http_executor, redact_config, restore_redacted,
+};
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{
     FieldError, NewTool, SearchText, Tool, ToolName, ToolPatch, ToolSummary, embedded_text,

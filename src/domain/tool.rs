@@ -269,6 +269,8 @@ impl NewTool {
                     "type",
                     "`config` must be a JSON object",
                 ));
+            } else if let Err(more) = super::http_executor(&c) {
+                errors.extend(more);
             }
             self.config = c;
         }
@@ -492,6 +494,8 @@ pub struct Tool {
     pub output_schema: Option<Value>,
     pub version: String,
     pub author: Option<String>,
+    /// Serialized with executor header values redacted: secrets never leave the service.
+    #[serde(serialize_with = "super::executor_spec::serialize_redacted")]
     pub config: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

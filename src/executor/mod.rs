@@ -1,10 +1,14 @@
-//! Running tools: argument validation, the built-in tools, and the limits around a run.
+//! Running tools: argument validation, the built-in tools, HTTP-backed tools, and the limits
+//! around a run.
 //!
 //! Built-in tools are synchronous, CPU-bound functions; they run on the blocking pool so a
-//! slow call cannot stall the async workers.
+//! slow call cannot stall the async workers. A blocking task cannot be cancelled, so a run's
+//! slot (one of `MAX_CONCURRENT_EXECUTIONS`) is held by the task itself until it really ends:
+//! a timed-out built-in still counts against the limit, and the blocking pool stays bounded.
 
 mod calculator;
 mod data_transform;
+mod http_tool;
 mod string_utils;
 mod validate;
 
@@ -13,10 +17,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
+pub use http_tool::{Forbidden, HostPolicy};
 pub use validate::{Violation, validate_arguments};
 
-use crate::domain::NewTool;
+use crate::config::ExecutionConfig;
+use crate::domain::{NewTool, Tool, config_timeout, http_executor};
+use http_tool::HttpRunner;
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +33,17 @@ pub enum ExecError {
     #[error("{0}")]
     Tool(String),
     /// The tool did not finish within its time limit.
-    #[error("the tool did not finish within {0:?}")]
+    #[error("the tool did not finish within {} ms", .0.as_millis())]
     Timeout(Duration),
     /// The tool has no implementation in this service.
     #[error("tool {0:?} has no executor: it is registered for discovery only")]
     NotExecutable(String),
+    /// The run could not start or reach its endpoint; retrying later may succeed.
+    #[error("{reason}")]
+    Unavailable {
+        reason: String,
+        retry_after_secs: u64,
+    },
 }
 
 /// A tool built into the service.
@@ -45,15 +59,28 @@ pub trait BuiltinTool: Send + Sync {
 pub struct Executor {
     builtins: Arc<HashMap<String, Arc<dyn BuiltinTool>>>,
     default_timeout: Duration,
+    slots: Arc<Semaphore>,
+    max_slots: usize,
+    queue_wait: Duration,
+    max_output: usize,
+    http: HttpRunner,
 }
 
 impl Executor {
-    pub fn new(default_timeout: Duration) -> Self {
+    pub fn new(default_timeout: Duration, limits: &ExecutionConfig) -> Self {
         let tools: Vec<Arc<dyn BuiltinTool>> = vec![
             Arc::new(calculator::Calculator),
             Arc::new(string_utils::StringUtils),
             Arc::new(data_transform::DataTransform),
         ];
+        Self::with_tools(tools, default_timeout, limits)
+    }
+
+    fn with_tools(
+        tools: Vec<Arc<dyn BuiltinTool>>,
+        default_timeout: Duration,
+        limits: &ExecutionConfig,
+    ) -> Self {
         let builtins = tools
             .into_iter()
             .map(|t| (t.definition().name.as_str().to_owned(), t))
@@ -61,7 +88,21 @@ impl Executor {
         Self {
             builtins: Arc::new(builtins),
             default_timeout,
+            slots: Arc::new(Semaphore::new(limits.max_concurrent)),
+            max_slots: limits.max_concurrent,
+            queue_wait: limits.queue_wait,
+            max_output: limits.max_output_bytes,
+            http: HttpRunner::new(
+                HostPolicy::new(limits.http_allowed_hosts.clone()),
+                limits.max_output_bytes,
+            ),
         }
+    }
+
+    /// Whether HTTP tools may call `host` (`TOOL_HTTP_ALLOWED_HOSTS`; addresses are checked
+    /// when connecting).
+    pub fn host_allowed(&self, host: &str) -> bool {
+        self.http.policy().host_allowed(host)
     }
 
     /// Definitions of the built-in tools, registered at startup.
@@ -71,23 +112,74 @@ impl Executor {
         defs
     }
 
-    /// Runs tool `name` with `args`, within `timeout` (the tool's own, or the default).
-    pub async fn run(
-        &self,
-        name: &str,
-        args: Value,
-        timeout: Option<Duration>,
-    ) -> Result<Value, ExecError> {
-        let Some(tool) = self.builtins.get(name).cloned() else {
-            return Err(ExecError::NotExecutable(name.to_owned()));
+    /// Runs `tool` with `args` (already validated), within its time limit: the executor's
+    /// `timeout_ms`, else the tool's `config.timeout_ms`, else `TOOL_TIMEOUT_MS`.
+    pub async fn run(&self, tool: &Tool, args: Value) -> Result<Value, ExecError> {
+        let builtin = self.builtins.get(&tool.name).cloned();
+        let spec = match http_executor(&tool.config) {
+            Ok(spec) => spec,
+            Err(errors) => {
+                let what: Vec<String> = errors.into_iter().map(|e| e.pointer).collect();
+                return Err(ExecError::Tool(format!(
+                    "the tool's stored config is invalid at {}",
+                    what.join(", ")
+                )));
+            }
         };
-        let limit = timeout.unwrap_or(self.default_timeout);
-        let task = tokio::task::spawn_blocking(move || tool.run(&args));
-        match tokio::time::timeout(limit, task).await {
-            Err(_) => Err(ExecError::Timeout(limit)),
-            Ok(Err(join)) => Err(ExecError::Tool(format!("the tool crashed: {join}"))),
-            Ok(Ok(result)) => result.map_err(ExecError::Tool),
+        if builtin.is_none() && spec.is_none() {
+            return Err(ExecError::NotExecutable(tool.name.clone()));
         }
+        let limit = spec
+            .as_ref()
+            .and_then(|s| s.timeout)
+            .or_else(|| config_timeout(&tool.config))
+            .unwrap_or(self.default_timeout);
+        let permit = match tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(p)) => p,
+            _ => {
+                return Err(ExecError::Unavailable {
+                    reason: format!(
+                        "all {} execution slots are busy (MAX_CONCURRENT_EXECUTIONS); retry shortly",
+                        self.max_slots
+                    ),
+                    retry_after_secs: 1,
+                });
+            }
+        };
+        let value = match (builtin, spec) {
+            (Some(tool), _) => {
+                // The permit moves into the task: it is released when the work really stops.
+                let task = tokio::task::spawn_blocking(move || {
+                    let _slot = permit;
+                    tool.run(&args)
+                });
+                match tokio::time::timeout(limit, task).await {
+                    Err(_) => return Err(ExecError::Timeout(limit)),
+                    Ok(Err(join)) => {
+                        return Err(ExecError::Tool(format!("the tool crashed: {join}")));
+                    }
+                    Ok(Ok(result)) => result.map_err(ExecError::Tool)?,
+                }
+            }
+            (None, Some(spec)) => {
+                let _slot = permit;
+                match tokio::time::timeout(limit, self.http.call(&spec, &args)).await {
+                    Err(_) => return Err(ExecError::Timeout(limit)),
+                    Ok(result) => result?,
+                }
+            }
+            (None, None) => return Err(ExecError::NotExecutable(tool.name.clone())),
+        };
+        let size = serde_json::to_vec(&value).map_or(0, |v| v.len());
+        if size > self.max_output {
+            return Err(ExecError::Tool(format!(
+                "the tool's result is {size} bytes, over the {} byte limit (TOOL_MAX_OUTPUT_BYTES)",
+                self.max_output
+            )));
+        }
+        Ok(value)
     }
 }
 
@@ -108,4 +200,89 @@ fn num_arg(args: &Value, key: &str) -> Result<f64, String> {
     args.get(key)
         .and_then(Value::as_f64)
         .ok_or_else(|| format!("`{key}` must be a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ToolName;
+    use serde_json::json;
+    use std::sync::Mutex;
+    use std::sync::mpsc;
+
+    /// A built-in that blocks until the test releases it.
+    struct Stuck(Mutex<mpsc::Receiver<()>>);
+
+    impl BuiltinTool for Stuck {
+        fn definition(&self) -> NewTool {
+            NewTool {
+                name: ToolName::parse("stuck").unwrap(),
+                description: "blocks".into(),
+                long_description: None,
+                category: "test".into(),
+                tags: vec![],
+                examples: vec![],
+                input_schema: json!({"type": "object"}),
+                output_schema: None,
+                version: "1".into(),
+                author: None,
+                config: json!({}),
+            }
+        }
+        fn run(&self, _: &Value) -> Result<Value, String> {
+            let _ = self.0.lock().unwrap().recv();
+            value(1)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_builtin_keeps_its_slot_until_it_really_ends() {
+        let (release, rx) = mpsc::channel();
+        let limits = crate::Config::from_map(&Default::default())
+            .unwrap()
+            .execution;
+        let limits = ExecutionConfig {
+            max_concurrent: 1,
+            queue_wait: Duration::from_millis(10),
+            ..limits
+        };
+        let exec = Executor::with_tools(
+            vec![Arc::new(Stuck(Mutex::new(rx)))],
+            Duration::from_millis(50),
+            &limits,
+        );
+        let tool = crate::domain::Tool {
+            id: 1,
+            name: "stuck".into(),
+            description: String::new(),
+            long_description: None,
+            category: String::new(),
+            tags: vec![],
+            examples: vec![],
+            input_schema: json!({}),
+            output_schema: None,
+            version: String::new(),
+            author: None,
+            config: json!({}),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        let first = exec.run(&tool, json!({})).await;
+        assert!(matches!(first, Err(ExecError::Timeout(_))), "{first:?}");
+        // The blocked task still holds the only slot: the next call is turned away.
+        let second = exec.run(&tool, json!({})).await;
+        assert!(
+            matches!(second, Err(ExecError::Unavailable { .. })),
+            "{second:?}"
+        );
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        loop {
+            match exec.run(&tool, json!({})).await {
+                Ok(v) => break assert_eq!(v, json!({"value": 1})),
+                Err(ExecError::Unavailable { .. }) => tokio::task::yield_now().await,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
 }

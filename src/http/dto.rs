@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::registry::{CallOutcome, Explain, Hit};
+use crate::registry::{CallErrorKind, CallOutcome, Explain, Hit};
 use crate::store::ToolSummary;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -123,6 +123,9 @@ pub struct CallToolResponse {
     pub result: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `tool_error` when `success` is false (see README, "Call outcomes").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<CallErrorKind>,
     pub duration_ms: u64,
     pub execution_id: i64,
 }
@@ -133,6 +136,7 @@ impl From<CallOutcome> for CallToolResponse {
             success: o.success,
             result: o.result,
             error: o.error,
+            error_kind: o.error_kind,
             duration_ms: o.duration_ms,
             execution_id: o.execution_id,
         }
@@ -155,4 +159,21 @@ pub struct SimilarQuery {
     /// How many similar tools to return (1..=MAX_SEARCH_LIMIT, default 5).
     #[param(minimum = 1)]
     pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionsQuery {
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `success`, `failure`, or an error kind such as `timeout`.
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// A duration such as `90s`, `15m`, `24h` or `7d`.
+    pub window: Option<String>,
 }

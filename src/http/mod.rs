@@ -3,6 +3,7 @@
 mod bulk;
 mod dto;
 pub mod edge;
+mod executions;
 mod extract;
 mod health;
 mod mcp_doc;
@@ -66,6 +67,9 @@ fn routes() -> Router<AppState> {
             get(tools::get).put(tools::update).delete(tools::delete),
         )
         .route("/tools/{name}/similar", get(tools::similar))
+        .route("/tools/{name}/executions", get(executions::list))
+        .route("/tools/{name}/stats", get(executions::stats))
+        .route("/executions/{id}", get(executions::get))
 }
 
 async fn fallback(uri: Uri) -> ApiError {

@@ -57,6 +57,9 @@ pub struct Problem {
         super::tools::delete,
         super::tools::similar,
         super::mcp_doc::mcp,
+        super::executions::list,
+        super::executions::stats,
+        super::executions::get,
     ),
     components(schemas(Problem)),
     modifiers(&CommonProblems)

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 
 use super::ApiJson;
 use super::dto::{
@@ -10,7 +11,7 @@ use super::dto::{
 use crate::app::AppState;
 use crate::domain::{FusionKind, SearchMethod};
 use crate::error::ApiError;
-use crate::registry::{FindQuery, RegistryService};
+use crate::registry::{CallContext, FindQuery, RegistryService};
 use crate::store::SearchFilter;
 
 /// Lists tools (agent-facing), optionally filtered.
@@ -50,10 +51,21 @@ pub async fn find_tool(
         (status = 504, description = "The tool timed out", body = crate::http::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn call_tool(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<CallToolRequest>,
 ) -> Result<Json<CallToolResponse>, ApiError> {
     let name = RegistryService::parse_name(&req.tool_name)?;
-    let outcome = state.registry.call(name.as_str(), req.arguments).await?;
+    let ctx = CallContext {
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(128).collect()),
+        caller: None,
+    };
+    let outcome = state
+        .registry
+        .call_with(name.as_str(), req.arguments, &ctx)
+        .await?;
     Ok(Json(outcome.into()))
 }
 

@@ -84,6 +84,19 @@ pub fn call_result(
         Err(RegistryError::Exec(ExecError::Tool(msg))) => {
             Ok(tool_error(format!("Tool {name:?} failed: {msg}")))
         }
+        Err(RegistryError::Exec(ExecError::Unavailable {
+            reason,
+            retry_after_secs,
+        })) => Ok(tool_error(format!(
+            "Tool {name:?} is unavailable right now ({reason}); try again in {retry_after_secs}s."
+        ))),
+        Err(RegistryError::History(e)) => {
+            tracing::warn!(error = %e, tool.name = name, "tool call failed: execution log unavailable");
+            Ok(tool_error(
+                "The call could not be recorded, so it was not confirmed; try again shortly."
+                    .into(),
+            ))
+        }
         Err(RegistryError::Store(StoreError::Unavailable(e))) => {
             tracing::warn!(error = %e, tool.name = name, "tool call failed: database unavailable");
             Ok(tool_error(

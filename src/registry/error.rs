@@ -5,6 +5,8 @@ use crate::embedding::EmbeddingError;
 use crate::executor::{ExecError, Violation};
 use crate::store::StoreError;
 
+use super::LogError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("no tool named {0:?}")]
@@ -26,6 +28,12 @@ pub enum RegistryError {
     Store(StoreError),
     #[error(transparent)]
     Exec(ExecError),
+    /// The call's history row could not be committed, so no answer is given.
+    #[error(transparent)]
+    History(#[from] LogError),
+    /// No execution with this id.
+    #[error("no execution with id {0}")]
+    ExecutionNotFound(i64),
 }
 
 impl From<StoreError> for RegistryError {

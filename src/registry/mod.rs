@@ -1,29 +1,33 @@
 //! `RegistryService`: the one place that knows the use cases. REST and MCP both call it.
 
 mod bulk;
+mod call;
 mod catalog;
 mod error;
+mod executions;
+mod history;
+mod outcome;
 mod search;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use bulk::{ImportOutcome, ReindexProgress};
+pub use call::{CallContext, CallOutcome};
 pub use error::RegistryError;
+pub use executions::{ExecutionPage, ToolStats};
+pub use history::{ExecutionLog, LogError};
+pub use outcome::CallErrorKind;
 pub use search::{Explain, Hit, rank};
 
-use crate::config::Config;
+use crate::config::{Config, ExecutionConfig};
 use crate::domain::{
-    Embedding, NewTool, SearchMethod, Tool, ToolName, ToolPatch, split_identifier,
+    Embedding, NewTool, SearchMethod, Tool, ToolName, ToolPatch, restore_redacted, split_identifier,
 };
 use crate::embedding::{Embedder, InputKind};
-use crate::executor::{ExecError, Executor, validate_arguments};
-use crate::store::{
-    CandidateQuery, ExecutionRecord, SearchFilter, Store, StoredEmbedding, ToolSummary,
-};
+use crate::executor::Executor;
+use crate::store::{CandidateQuery, SearchFilter, Store, StoredEmbedding, ToolSummary};
 
 /// A search request, validated.
 #[derive(Debug, Clone)]
@@ -47,22 +51,14 @@ impl FindQuery {
     }
 }
 
-/// The outcome of a call that reached the tool.
-#[derive(Debug, Clone)]
-pub struct CallOutcome {
-    pub success: bool,
-    pub result: Option<Value>,
-    pub error: Option<String>,
-    pub duration_ms: u64,
-    pub execution_id: i64,
-}
-
 #[derive(Clone)]
 pub struct RegistryService {
     store: Store,
     embedder: Arc<dyn Embedder>,
     executor: Executor,
     dimension: usize,
+    limits: ExecutionConfig,
+    log: ExecutionLog,
 }
 
 impl RegistryService {
@@ -72,12 +68,42 @@ impl RegistryService {
         executor: Executor,
         cfg: &Config,
     ) -> Self {
+        let log = ExecutionLog::start(
+            store.clone(),
+            cfg.execution.log_disabled,
+            cfg.execution.retention_days,
+        );
         Self {
             store,
             embedder,
             executor,
             dimension: cfg.embedding.dimension,
+            limits: cfg.execution.clone(),
+            log,
         }
+    }
+
+    /// An HTTP tool's host must be allowed by `TOOL_HTTP_ALLOWED_HOSTS` (checked again at each
+    /// call, since the list may change).
+    fn check_destination(&self, tool: &NewTool) -> Result<(), RegistryError> {
+        if let Ok(Some(spec)) = crate::domain::http_executor(&tool.config) {
+            let host = spec.url.host_str().unwrap_or_default();
+            if !self.executor.host_allowed(host) {
+                return Err(RegistryError::Invalid(vec![
+                    crate::domain::FieldError::new(
+                        "/config/executor/url",
+                        "allowedHosts",
+                        format!("the host {host} is not in TOOL_HTTP_ALLOWED_HOSTS"),
+                    ),
+                ]));
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes the execution log and stops background tasks (call after the server drained).
+    pub async fn shutdown(&self) {
+        self.log.close().await;
     }
 
     pub fn store(&self) -> &Store {
@@ -110,6 +136,7 @@ impl RegistryService {
         if self.store.get_tool(tool.name.as_str()).await?.is_some() {
             return Err(RegistryError::Conflict(tool.name.to_string()));
         }
+        self.check_destination(&tool)?;
         let (embedding, hash) = self.embed_document(&tool).await?;
         let model = self.embedder.model_id();
         let stored = StoredEmbedding {
@@ -135,10 +162,15 @@ impl RegistryService {
             return Err(RegistryError::Builtin(name.to_owned()));
         }
         let current = self.get(name).await?;
+        let mut patch = patch;
+        if let Some(config) = patch.config.as_mut() {
+            restore_redacted(config, &current.config);
+        }
         let updated = current
             .to_new_tool()
             .apply(patch)
             .map_err(RegistryError::Invalid)?;
+        self.check_destination(&updated)?;
         let text = updated.embedded_text();
         let hash = text_hash(&text);
         let stored_hash = self.store.embedding_hash(current.id).await?;
@@ -244,93 +276,6 @@ impl RegistryService {
             .collect())
     }
 
-    /// Validates `args` against the tool's input schema, runs it, and records the run.
-    /// The execution row is committed before this returns.
-    #[tracing::instrument(skip(self, args), fields(tool.name = %name))]
-    pub async fn call(&self, name: &str, args: Value) -> Result<CallOutcome, RegistryError> {
-        let tool = self.get(name).await?;
-        let started = Instant::now();
-        if let Err(violations) = validate_arguments(&tool.input_schema, &args) {
-            let summary = violations
-                .iter()
-                .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            self.record(
-                &tool,
-                args,
-                None,
-                Some(format!("invalid arguments: {summary}")),
-                started,
-            )
-            .await?;
-            return Err(RegistryError::InvalidArguments {
-                tool: tool.name,
-                violations,
-            });
-        }
-        let timeout = tool
-            .config
-            .get("timeout_ms")
-            .and_then(Value::as_u64)
-            .map(Duration::from_millis);
-        let result = self.executor.run(&tool.name, args.clone(), timeout).await;
-        match result {
-            Ok(value) => {
-                let id = self
-                    .record(&tool, args, Some(value.clone()), None, started)
-                    .await?;
-                Ok(CallOutcome {
-                    success: true,
-                    result: Some(value),
-                    error: None,
-                    duration_ms: elapsed_ms(started),
-                    execution_id: id,
-                })
-            }
-            Err(ExecError::Tool(msg)) => {
-                let id = self
-                    .record(&tool, args, None, Some(msg.clone()), started)
-                    .await?;
-                Ok(CallOutcome {
-                    success: false,
-                    result: None,
-                    error: Some(msg),
-                    duration_ms: elapsed_ms(started),
-                    execution_id: id,
-                })
-            }
-            Err(e) => {
-                self.record(&tool, args, None, Some(e.to_string()), started)
-                    .await?;
-                Err(RegistryError::Exec(e))
-            }
-        }
-    }
-
-    async fn record(
-        &self,
-        tool: &Tool,
-        input: Value,
-        output: Option<Value>,
-        error: Option<String>,
-        started: Instant,
-    ) -> Result<i64, RegistryError> {
-        let outcome = if error.is_none() { "success" } else { "error" };
-        metrics::counter!("toolbox_tool_executions_total", "tool" => tool.name.clone(), "outcome" => outcome)
-            .increment(1);
-        let rec = ExecutionRecord {
-            tool_id: Some(tool.id),
-            tool_name: tool.name.clone(),
-            input,
-            success: error.is_none(),
-            output,
-            error,
-            duration_ms: elapsed_ms(started) as i64,
-        };
-        Ok(self.store.insert_execution(&rec).await?)
-    }
-
     /// Registers the built-in tools, updating any whose stored definition differs.
     pub async fn seed_builtins(&self) -> Result<usize, RegistryError> {
         let mut changed = 0;
@@ -363,14 +308,6 @@ impl RegistryService {
     pub fn parse_name(raw: &str) -> Result<ToolName, RegistryError> {
         ToolName::parse(raw).map_err(|_| RegistryError::NotFound(raw.to_owned()))
     }
-}
-
-fn elapsed_ms(started: Instant) -> u64 {
-    started.elapsed().as_millis() as u64
-}
-
-fn display_pointer(p: &str) -> &str {
-    if p.is_empty() { "(arguments)" } else { p }
 }
 
 /// Hash of an embedded text, stored beside the embedding to detect when it is stale.

@@ -20,7 +20,7 @@ use sqlx::{ConnectOptions, Connection};
 
 pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
 pub use catalog::TOOLS_CHANGED_CHANNEL;
-pub use executions::{ExecutionRecord, StoredExecution};
+pub use executions::{ExecutionRecord, ExecutionStats, OutcomeFilter, StoredExecution};
 pub use schema::{MigrateError, is_up_to_date, migrate};
 pub use scratch::ScratchDatabase;
 pub use search::{Candidate, CandidateQuery};

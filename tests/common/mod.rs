@@ -5,6 +5,7 @@
 
 pub mod fake_embedder;
 pub mod mcp;
+pub mod tool_server;
 
 use std::collections::HashMap;
 use std::time::Duration;

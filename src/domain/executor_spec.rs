@@ -1,0 +1,251 @@
+//! How a registered tool runs: the `executor` and `timeout_ms` members of its `config`, and
+//! the redaction of header secrets wherever a tool leaves the service.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::FieldError;
+
+/// What a redacted header value reads as in API responses.
+pub const REDACTED: &str = "[redacted]";
+/// The longest per-tool time limit a definition may ask for.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+const METHODS: [&str; 4] = ["POST", "PUT", "PATCH", "GET"];
+const MAX_HEADERS: usize = 32;
+
+/// A tool that runs by sending its arguments as JSON to an HTTP endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpExecutorSpec {
+    pub url: reqwest::Url,
+    pub method: reqwest::Method,
+    /// Header names and values, values possibly secret: never log or return them.
+    pub headers: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+}
+
+/// The per-tool time limit (`config.timeout_ms`), if set.
+pub fn config_timeout(config: &Value) -> Option<Duration> {
+    config
+        .get("timeout_ms")
+        .and_then(Value::as_u64)
+        .map(Duration::from_millis)
+}
+
+/// Parses `config.executor`; `Ok(None)` when the tool has none (discovery-only or built-in).
+pub fn http_executor(config: &Value) -> Result<Option<HttpExecutorSpec>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    check_timeout(&mut errors, "/config/timeout_ms", config.get("timeout_ms"));
+    let Some(exec) = config.get("executor") else {
+        return if errors.is_empty() {
+            Ok(None)
+        } else {
+            Err(errors)
+        };
+    };
+    let p = "/config/executor";
+    let Some(obj) = exec.as_object() else {
+        errors.push(FieldError::new(
+            p,
+            "type",
+            "`executor` must be an object like {\"kind\": \"http\", \"url\": \"https://...\"}",
+        ));
+        return Err(errors);
+    };
+    for key in obj.keys() {
+        if !matches!(
+            key.as_str(),
+            "kind" | "url" | "method" | "headers" | "timeout_ms"
+        ) {
+            errors.push(FieldError::new(
+                format!("{p}/{key}"),
+                "additionalProperties",
+                "unknown member: an executor has kind, url, method, headers and timeout_ms",
+            ));
+        }
+    }
+    if obj.get("kind").and_then(Value::as_str) != Some("http") {
+        errors.push(FieldError::new(
+            format!("{p}/kind"),
+            "const",
+            "`kind` must be \"http\"",
+        ));
+    }
+    let url = match obj.get("url").and_then(Value::as_str) {
+        None => {
+            errors.push(FieldError::new(
+                format!("{p}/url"),
+                "required",
+                "`url` is required: the http(s) URL the arguments are sent to",
+            ));
+            None
+        }
+        Some(raw) => match reqwest::Url::parse(raw) {
+            Ok(u)
+                if matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.username().is_empty()
+                    && u.password().is_none() =>
+            {
+                Some(u)
+            }
+            _ => {
+                errors.push(FieldError::new(format!("{p}/url"), "format",
+                    "`url` must be an absolute http:// or https:// URL with a host and no credentials (put secrets in `headers`)"));
+                None
+            }
+        },
+    };
+    let method = match obj.get("method") {
+        None => Some(reqwest::Method::POST),
+        Some(Value::String(m)) if METHODS.contains(&m.to_ascii_uppercase().as_str()) => {
+            reqwest::Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                format!("{p}/method"),
+                "enum",
+                format!("`method` must be one of {METHODS:?}"),
+            ));
+            None
+        }
+    };
+    let mut headers = Vec::new();
+    match obj.get("headers") {
+        None => {}
+        Some(Value::Object(map)) if map.len() <= MAX_HEADERS => {
+            for (name, v) in map {
+                let hp = format!("{p}/headers/{}", name.replace('~', "~0").replace('/', "~1"));
+                let valid_name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok();
+                match v.as_str() {
+                    Some(val) if valid_name && reqwest::header::HeaderValue::from_str(val).is_ok() => {
+                        headers.push((name.clone(), val.to_owned()));
+                    }
+                    _ => errors.push(FieldError::new(hp, "type",
+                        "each header must have a valid name and a string value of visible ASCII characters")),
+                }
+            }
+        }
+        Some(_) => errors.push(FieldError::new(
+            format!("{p}/headers"),
+            "type",
+            format!(
+                "`headers` must be an object of at most {MAX_HEADERS} name → string value pairs"
+            ),
+        )),
+    }
+    check_timeout(
+        &mut errors,
+        &format!("{p}/timeout_ms"),
+        obj.get("timeout_ms"),
+    );
+    match (url, method) {
+        (Some(url), Some(method)) if errors.is_empty() => Ok(Some(HttpExecutorSpec {
+            url,
+            method,
+            headers,
+            timeout: obj
+                .get("timeout_ms")
+                .and_then(Value::as_u64)
+                .map(Duration::from_millis),
+        })),
+        _ => Err(errors),
+    }
+}
+
+fn check_timeout(errors: &mut Vec<FieldError>, pointer: &str, v: Option<&Value>) {
+    if let Some(v) = v {
+        if !v
+            .as_u64()
+            .is_some_and(|ms| (1..=MAX_TIMEOUT_MS).contains(&ms))
+        {
+            errors.push(FieldError::new(
+                pointer,
+                "range",
+                format!("`timeout_ms` must be an integer between 1 and {MAX_TIMEOUT_MS}"),
+            ));
+        }
+    }
+}
+
+/// `config` with every executor header value replaced by [`REDACTED`].
+pub fn redact_config(config: &Value) -> Value {
+    let mut out = config.clone();
+    if let Some(Value::Object(headers)) = out.pointer_mut("/executor/headers") {
+        for v in headers.values_mut() {
+            *v = Value::String(REDACTED.into());
+        }
+    }
+    out
+}
+
+/// Serializes a tool's config redacted (used by `Tool`'s `Serialize`).
+pub fn serialize_redacted<S: serde::Serializer>(config: &Value, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&redact_config(config), s)
+}
+
+/// In an updated `config`, header values still reading [`REDACTED`] (a client echoing back what
+/// it was shown) keep their stored value.
+pub fn restore_redacted(new: &mut Value, old: &Value) {
+    let old_headers: Map<String, Value> = match old.pointer("/executor/headers") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => return,
+    };
+    if let Some(Value::Object(headers)) = new.pointer_mut("/executor/headers") {
+        for (k, v) in headers.iter_mut() {
+            if v.as_str() == Some(REDACTED) {
+                if let Some(orig) = old_headers.get(k) {
+                    *v = orig.clone();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_valid_http_executor_parses() {
+        let spec = http_executor(
+            &json!({"executor": {"kind": "http", "url": "https://x.example/run",
+            "headers": {"Authorization": "Bearer s3cret"}, "timeout_ms": 500}}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(spec.method, reqwest::Method::POST);
+        assert_eq!(spec.timeout, Some(Duration::from_millis(500)));
+        assert_eq!(spec.headers[0].1, "Bearer s3cret");
+    }
+
+    #[test]
+    fn every_bad_executor_member_is_reported_with_its_pointer() {
+        let errors = http_executor(&json!({"timeout_ms": 0, "executor": {"kind": "grpc",
+            "url": "ftp://x", "method": "DELETE", "headers": {"X": 1}, "extra": true}}))
+        .unwrap_err();
+        let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        for p in [
+            "/config/timeout_ms",
+            "/config/executor/kind",
+            "/config/executor/url",
+            "/config/executor/method",
+            "/config/executor/headers/X",
+            "/config/executor/extra",
+        ] {
+            assert!(pointers.contains(&p), "{p} missing from {pointers:?}");
+        }
+    }
+
+    #[test]
+    fn header_values_are_redacted_and_restored() {
+        let config =
+            json!({"executor": {"kind": "http", "url": "https://x", "headers": {"A": "secret"}}});
+        let shown = redact_config(&config);
+        assert_eq!(shown["executor"]["headers"]["A"], REDACTED);
+        let mut echoed = shown.clone();
+        restore_redacted(&mut echoed, &config);
+        assert_eq!(echoed, config);
+    }
+}

@@ -1,0 +1,164 @@
+//! The execution history: `/tools/{name}/executions`, `/tools/{name}/stats`, `/executions/{id}`.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::ApiQuery;
+use super::dto::{ExecutionsQuery, StatsQuery};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::registry::{CallErrorKind, ExecutionPage, RegistryService, ToolStats};
+use crate::store::{OutcomeFilter, StoredExecution};
+
+const MAX_PAGE: i64 = 200;
+const MAX_WINDOW: Duration = Duration::from_secs(366 * 86_400);
+
+fn bad_param(name: &str, detail: String) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-parameter",
+        "Invalid query parameter",
+        detail,
+    )
+    .with("parameter", name.into())
+}
+
+#[utoipa::path(get, path = "/tools/{name}/executions", tag = "executions",
+    params(("name" = String, Path, description = "Tool name"),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("outcome" = Option<String>, Query, description = "all, success, failure or an error_kind")),
+    responses((status = 200, description = "Runs, newest first, and `next_cursor`")))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiQuery(q): ApiQuery<ExecutionsQuery>,
+) -> Result<Json<ExecutionPage>, ApiError> {
+    let name = RegistryService::parse_name(&name)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(bad_param(
+            "limit",
+            format!("`limit` must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let cursor = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            bad_param(
+                "cursor",
+                "`cursor` must be a `next_cursor` value from a previous page".into(),
+            )
+        })?),
+    };
+    let outcome = parse_outcome(q.outcome.as_deref())?;
+    let page = state
+        .registry
+        .executions(name.as_str(), &outcome, cursor, limit as u32)
+        .await?;
+    Ok(Json(page))
+}
+
+#[utoipa::path(get, path = "/executions/{id}", tag = "executions",
+    params(("id" = String, Path, description = "Execution id")),
+    responses((status = 200, description = "One run")))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<StoredExecution>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| IdShim::not_found(&id))?;
+    Ok(Json(state.registry.execution(id).await?))
+}
+
+#[utoipa::path(get, path = "/tools/{name}/stats", tag = "executions",
+    params(("name" = String, Path, description = "Tool name"),
+        ("window" = Option<String>, Query, description = "e.g. 90s, 15m, 24h (default), 7d")),
+    responses((status = 200, description = "Calls, success rate, p50/p95/p99 duration")))]
+pub async fn stats(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> Result<Json<ToolStats>, ApiError> {
+    let name = RegistryService::parse_name(&name)?;
+    let window = match q.window.as_deref() {
+        None => Duration::from_secs(86_400),
+        Some(w) => parse_window(w)
+            .filter(|d| *d <= MAX_WINDOW && !d.is_zero())
+            .ok_or_else(|| {
+                bad_param(
+                    "window",
+                    "`window` must be a duration like 90s, 15m, 24h or 7d, at most 366d".into(),
+                )
+            })?,
+    };
+    Ok(Json(state.registry.stats(name.as_str(), window).await?))
+}
+
+struct IdShim;
+
+impl IdShim {
+    fn not_found(raw: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "execution-not-found",
+            "Execution not found",
+            format!("no execution with id {raw:?}: ids are integers"),
+        )
+    }
+}
+
+fn parse_outcome(raw: Option<&str>) -> Result<OutcomeFilter, ApiError> {
+    Ok(match raw {
+        None | Some("" | "all") => OutcomeFilter::All,
+        Some("success") => OutcomeFilter::Success,
+        Some("failure") => OutcomeFilter::Failure,
+        Some(k) => match CallErrorKind::parse(k) {
+            Some(kind) => OutcomeFilter::Kind(kind.as_str().to_owned()),
+            None => {
+                let kinds: Vec<&str> = CallErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+                return Err(bad_param(
+                    "outcome",
+                    format!(
+                        "`outcome` must be all, success, failure or one of {}",
+                        kinds.join(", ")
+                    ),
+                ));
+            }
+        },
+    })
+}
+
+/// `90s`, `15m`, `24h`, `7d`.
+fn parse_window(raw: &str) -> Option<Duration> {
+    // The unit is one ASCII letter; anything else (including multi-byte text) is refused.
+    if !raw.is_ascii() {
+        return None;
+    }
+    let (num, unit) = raw.split_at(raw.len().checked_sub(1)?);
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_and_odd_text_is_refused_without_panicking() {
+        assert_eq!(parse_window("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_window("7d"), Some(Duration::from_secs(7 * 86_400)));
+        for bad in ["", "d", "\u{80}", "5é", "x5m", "99999999999999999999d"] {
+            assert_eq!(parse_window(bad), None, "{bad:?}");
+        }
+    }
+}

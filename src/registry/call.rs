@@ -1,0 +1,192 @@
+//! `RegistryService::call`: validate, run within limits, record, answer.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::history::{bounded, bounded_text};
+use super::{CallErrorKind, RegistryError, RegistryService};
+use crate::domain::Tool;
+use crate::executor::{ExecError, Violation, validate_arguments};
+use crate::store::ExecutionRecord;
+
+/// Who is calling, for the history (filled by the HTTP layer as request ids and auth land).
+#[derive(Debug, Clone, Default)]
+pub struct CallContext {
+    pub request_id: Option<String>,
+    pub caller: Option<String>,
+}
+
+/// The outcome of a call that reached the tool.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub success: bool,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+    /// `Some(ToolError)` when `success` is false.
+    pub error_kind: Option<CallErrorKind>,
+    pub duration_ms: u64,
+    /// The history row's id (0 when logging is switched off for a benchmark).
+    pub execution_id: i64,
+}
+
+/// What a finished call leaves in the history.
+struct Run<'a> {
+    tool: &'a Tool,
+    input: &'a Value,
+    started: Instant,
+    ctx: &'a CallContext,
+}
+
+impl RegistryService {
+    /// Validates `args` against the tool's input schema, runs it, and records the run.
+    /// The execution row is committed before this returns.
+    pub async fn call(&self, name: &str, args: Value) -> Result<CallOutcome, RegistryError> {
+        self.call_with(name, args, &CallContext::default()).await
+    }
+
+    /// [`call`](Self::call) with the request's id and caller recorded in the history.
+    #[tracing::instrument(skip(self, args, ctx), fields(tool.name = %name))]
+    pub async fn call_with(
+        &self,
+        name: &str,
+        args: Value,
+        ctx: &CallContext,
+    ) -> Result<CallOutcome, RegistryError> {
+        let tool = self.get(name).await?;
+        let run = Run {
+            tool: &tool,
+            input: &args,
+            started: Instant::now(),
+            ctx,
+        };
+        if let Err(violations) = self.check_arguments(&tool, &args) {
+            let summary = violations
+                .iter()
+                .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let kind = CallErrorKind::InvalidArguments;
+            self.record(
+                &run,
+                None,
+                Some((kind, format!("invalid arguments: {summary}"))),
+            )
+            .await?;
+            return Err(RegistryError::InvalidArguments {
+                tool: tool.name.clone(),
+                violations,
+            });
+        }
+        let result = self.executor.run(&tool, args.clone()).await;
+        let result = result.and_then(|v| check_output(&tool, v));
+        match result {
+            Ok(value) => {
+                let id = self.record(&run, Some(&value), None).await?;
+                Ok(CallOutcome {
+                    success: true,
+                    result: Some(value),
+                    error: None,
+                    error_kind: None,
+                    duration_ms: elapsed_ms(run.started),
+                    execution_id: id,
+                })
+            }
+            Err(ExecError::Tool(msg)) => {
+                let kind = CallErrorKind::ToolError;
+                let id = self.record(&run, None, Some((kind, msg.clone()))).await?;
+                Ok(CallOutcome {
+                    success: false,
+                    result: None,
+                    error: Some(msg),
+                    error_kind: Some(kind),
+                    duration_ms: elapsed_ms(run.started),
+                    execution_id: id,
+                })
+            }
+            Err(e) => {
+                let kind = CallErrorKind::from(&e);
+                self.record(&run, None, Some((kind, e.to_string()))).await?;
+                Err(RegistryError::Exec(e))
+            }
+        }
+    }
+
+    /// The arguments' size bound, then the tool's input schema.
+    fn check_arguments(&self, tool: &Tool, args: &Value) -> Result<(), Vec<Violation>> {
+        let max = self.limits.max_input_bytes;
+        let size = serde_json::to_vec(args).map_or(0, |v| v.len());
+        if size > max {
+            return Err(vec![Violation {
+                pointer: String::new(),
+                rule: "maxBytes".into(),
+                expected: json!(max),
+                message: format!(
+                    "the arguments are {size} bytes of JSON; at most {max} are accepted (TOOL_MAX_INPUT_BYTES)"
+                ),
+            }]);
+        }
+        validate_arguments(&tool.input_schema, args)
+    }
+
+    async fn record(
+        &self,
+        run: &Run<'_>,
+        output: Option<&Value>,
+        failure: Option<(CallErrorKind, String)>,
+    ) -> Result<i64, RegistryError> {
+        let outcome = if failure.is_none() {
+            "success"
+        } else {
+            "error"
+        };
+        metrics::counter!("toolbox_tool_executions_total", "tool" => run.tool.name.clone(), "outcome" => outcome)
+            .increment(1);
+        let max = self.limits.log_max_bytes;
+        let (error_kind, error) = match failure {
+            Some((k, msg)) => (Some(k.as_str().to_owned()), Some(bounded_text(msg, max))),
+            None => (None, None),
+        };
+        let rec = ExecutionRecord {
+            tool_id: Some(run.tool.id),
+            tool_name: run.tool.name.clone(),
+            input: bounded(run.input.clone(), max),
+            success: error.is_none(),
+            output: output.map(|v| bounded(v.clone(), max)),
+            error,
+            error_kind,
+            duration_ms: elapsed_ms(run.started) as i64,
+            request_id: run.ctx.request_id.clone(),
+            caller: run.ctx.caller.clone(),
+        };
+        Ok(self.log.record(rec).await?)
+    }
+}
+
+/// A result that breaks the tool's `output_schema` is the tool's failure.
+fn check_output(tool: &Tool, value: Value) -> Result<Value, ExecError> {
+    let Some(schema) = &tool.output_schema else {
+        return Ok(value);
+    };
+    match validate_arguments(schema, &value) {
+        Ok(()) => Ok(value),
+        Err(violations) => {
+            let detail = violations
+                .iter()
+                .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(ExecError::Tool(format!(
+                "the tool's result does not match its output_schema: {detail}"
+            )))
+        }
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
+}
+
+fn display_pointer(p: &str) -> &str {
+    if p.is_empty() { "(arguments)" } else { p }
+}
