@@ -9,6 +9,7 @@ mod executions;
 mod schema;
 mod scratch;
 mod search;
+pub mod sqlite;
 mod tools;
 
 use std::str::FromStr;
@@ -54,6 +55,9 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) => match db.code().as_deref() {
                 // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
                 Some("57P01" | "57P02" | "57P03" | "53300") => StoreError::Unavailable(e),
+                // SQLite: busy or locked past the busy timeout (also the _RECOVERY/_SNAPSHOT
+                // variants), disk full, cannot open the file.
+                Some("5" | "6" | "261" | "517" | "13" | "14") => StoreError::Unavailable(e),
                 _ => StoreError::Other(e),
             },
             _ => StoreError::Other(e),

@@ -1,0 +1,124 @@
+//! The embedded store: one SQLite file, sqlite-vec for vector search, FTS5 for full text.
+//!
+//! Concurrency is SQLite's: WAL mode, one writer, readers in parallel. Every write goes
+//! through a single-connection pool, so writers queue in the process instead of failing with
+//! `SQLITE_BUSY`; reads use their own pool and never wait for a writer. It serves one replica:
+//! two processes on one file work (the busy timeout serialises them) but do not scale.
+
+mod executions;
+mod schema;
+mod tools;
+mod vec_ext;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::ConnectOptions;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use schema::{is_up_to_date, migrate};
+
+use super::StoreError;
+use crate::config::DatabaseConfig;
+
+/// The database file used when `DATABASE_URL` is unset.
+pub const DEFAULT_URL: &str = "sqlite://data/toolbox.db";
+
+/// The SQLite store. Cheap to clone: it wraps two pools on the same file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    reader: SqlitePool,
+    writer: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file named by `url` (`sqlite://PATH`), and its
+    /// directory.
+    pub async fn open(url: &str, cfg: &DatabaseConfig) -> Result<Self, StoreError> {
+        vec_ext::register();
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Other)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a call's execution row survives a power cut once the call has answered.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(cfg.pool_timeout)
+            .pragma("temp_store", "memory")
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let path = opts.get_filename().to_owned();
+        create_parent_dir(&path)?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(cfg.pool_timeout)
+            .connect_with(opts.clone())
+            .await
+            .map_err(StoreError::from)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(cfg.pool_size + cfg.max_overflow)
+            .min_connections(0)
+            .acquire_timeout(cfg.pool_timeout)
+            .idle_timeout(Some(Duration::from_secs(300)))
+            .connect_lazy_with(opts.pragma("query_only", "ON"));
+        Ok(Self {
+            reader,
+            writer,
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// The journal mode in force (`wal` once opened).
+    pub async fn journal_mode(&self) -> Result<String, StoreError> {
+        Ok(sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    /// Closes both pools, checkpointing the write-ahead log into the database file.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn create_parent_dir(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A timestamp as stored: fixed-width RFC 3339 in UTC, so text order is time order.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// An embedding as sqlite-vec reads it: little-endian float32s.
+fn vector_blob(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn vector_from_blob(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}

@@ -1,0 +1,383 @@
+//! Queries on the `tools` table of the embedded store, with its tag and full-text indexes.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{Sqlite, Transaction};
+
+use super::{SqliteStore, timestamp, vector_blob, vector_from_blob};
+use crate::domain::{Embedding, NewTool, Tool, split_identifier};
+use crate::store::{SearchFilter, StoreError, StoredEmbedding};
+
+/// Columns every tool query returns (the embedding is never read back), prefixed `t.`.
+const TOOL_COLUMNS: &str = "t.id, t.name, t.description, t.long_description, t.category, t.tags, \
+     t.examples, t.input_schema, t.output_schema, t.version, t.author, t.config, t.created_at, \
+     t.updated_at";
+
+/// The filter shared by list and search, on `tools t`, with the category bound at `?2` and
+/// the required tags (a JSON array of distinct tags, see [`tags_param`]) at `?3`. Uses
+/// `tools_category_idx` and the `tool_tags` primary key.
+const FILTER: &str = "(?2 IS NULL OR t.category = ?2) AND (?3 IS NULL OR \
+     (SELECT count(*) FROM tool_tags g WHERE g.tool_id = t.id \
+        AND g.tag IN (SELECT value FROM json_each(?3))) = json_array_length(?3))";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    description: String,
+    long_description: Option<String>,
+    category: String,
+    tags: Json<Vec<String>>,
+    examples: Json<Vec<String>>,
+    input_schema: Json<Value>,
+    output_schema: Option<Json<Value>>,
+    version: String,
+    author: Option<String>,
+    config: Json<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Tool {
+    fn from(r: Row) -> Self {
+        Tool {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            long_description: r.long_description,
+            category: r.category,
+            tags: r.tags.0,
+            examples: r.examples.0,
+            input_schema: r.input_schema.0,
+            output_schema: r.output_schema.map(|j| j.0),
+            version: r.version,
+            author: r.author,
+            config: r.config.0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ScoredRow {
+    #[sqlx(flatten)]
+    tool: Row,
+    score: f64,
+}
+
+/// The filter's tags, deduplicated, as the JSON array `FILTER` binds.
+fn tags_param(filter: &SearchFilter) -> Option<String> {
+    filter.tags.as_ref().map(|tags| {
+        let mut tags = tags.clone();
+        tags.sort();
+        tags.dedup();
+        Value::from(tags).to_string()
+    })
+}
+
+impl SqliteStore {
+    /// Inserts a tool; a duplicate name is `StoreError::Conflict`.
+    pub async fn insert_tool(
+        &self,
+        tool: &NewTool,
+        emb: StoredEmbedding<'_>,
+    ) -> Result<Tool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let inserted = insert_in(&mut tx, tool, &emb).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Looks a tool up by name (unique index on `name`).
+    pub async fn get_tool(&self, name: &str) -> Result<Option<Tool>, StoreError> {
+        let sql = format!("SELECT {TOOL_COLUMNS} FROM tools t WHERE t.name = ?1");
+        Ok(sqlx::query_as::<_, Row>(&sql)
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(Tool::from))
+    }
+
+    /// The hash of the text a tool's embedding was computed from.
+    pub async fn embedding_hash(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT embedding_hash FROM tools WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?
+                .flatten(),
+        )
+    }
+
+    /// Replaces a tool's definition; the embedding only when `emb` is given.
+    pub async fn update_tool(
+        &self,
+        id: i64,
+        tool: &NewTool,
+        emb: Option<StoredEmbedding<'_>>,
+    ) -> Result<Option<Tool>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let updated = update_in(&mut tx, id, tool, emb.as_ref()).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deletes a tool by name; `false` if there was none. Its tags and text index go with it.
+    pub async fn delete_tool(&self, name: &str) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar("DELETE FROM tools WHERE name = ?1 RETURNING id")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(id) = id {
+            sqlx::query("DELETE FROM tools_fts WHERE rowid = ?1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id.is_some())
+    }
+
+    /// Lists tools by name, filtered.
+    pub async fn list_tools(&self, filter: &SearchFilter) -> Result<Vec<Tool>, StoreError> {
+        // FILTER's parameters are numbered to fit the search queries: ?1 is bound but unused.
+        let sql = format!("SELECT {TOOL_COLUMNS} FROM tools t WHERE {FILTER} ORDER BY t.name");
+        Ok(sqlx::query_as::<_, Row>(&sql)
+            .bind(None::<i64>)
+            .bind(&filter.category)
+            .bind(tags_param(filter))
+            .fetch_all(&self.reader)
+            .await?
+            .into_iter()
+            .map(Tool::from)
+            .collect())
+    }
+
+    /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping
+    /// those below `threshold` similarity, best first.
+    ///
+    /// An exact scan with sqlite-vec's `vec_distance_cosine`: the filter is applied before
+    /// ranking, so a filtered search returns `limit` tools whenever that many match.
+    pub async fn search(
+        &self,
+        query: &Embedding,
+        filter: &SearchFilter,
+        limit: i64,
+        threshold: f32,
+        exclude_id: Option<i64>,
+    ) -> Result<Vec<(Tool, f32)>, StoreError> {
+        let sql = format!(
+            "WITH nearest AS MATERIALIZED ( \
+               SELECT t.id, vec_distance_cosine(t.embedding, ?1) AS distance FROM tools t \
+               WHERE t.embedding IS NOT NULL AND {FILTER} AND (?6 IS NULL OR t.id <> ?6) \
+               ORDER BY distance LIMIT ?4 \
+             ) \
+             SELECT {TOOL_COLUMNS}, 1.0 - n.distance AS score \
+             FROM nearest n JOIN tools t ON t.id = n.id \
+             WHERE 1.0 - n.distance >= ?5 \
+             ORDER BY n.distance, t.name"
+        );
+        Ok(sqlx::query_as::<_, ScoredRow>(&sql)
+            .bind(vector_blob(query.as_slice()))
+            .bind(&filter.category)
+            .bind(tags_param(filter))
+            .bind(limit)
+            .bind(f64::from(threshold))
+            .bind(exclude_id)
+            .fetch_all(&self.reader)
+            .await?
+            .into_iter()
+            .map(|r| (Tool::from(r.tool), r.score as f32))
+            .collect())
+    }
+
+    /// The `limit` tools whose text best matches `query` (FTS5 `bm25`, columns weighted like
+    /// PostgreSQL's A/B/C), best first, with their relevance (higher is better).
+    pub async fn text_search(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        limit: i64,
+    ) -> Result<Vec<(Tool, f32)>, StoreError> {
+        let Some(expr) = match_expression(query) else {
+            return Ok(vec![]);
+        };
+        let sql = format!(
+            "WITH matched AS MATERIALIZED ( \
+               SELECT rowid AS id, -bm25(tools_fts, 1.0, 0.4, 0.2) AS rank \
+               FROM tools_fts WHERE tools_fts MATCH ?1 \
+             ) \
+             SELECT {TOOL_COLUMNS}, m.rank AS score FROM matched m JOIN tools t ON t.id = m.id \
+             WHERE {FILTER} ORDER BY m.rank DESC, t.name LIMIT ?4"
+        );
+        Ok(sqlx::query_as::<_, ScoredRow>(&sql)
+            .bind(expr)
+            .bind(&filter.category)
+            .bind(tags_param(filter))
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?
+            .into_iter()
+            .map(|r| (Tool::from(r.tool), r.score as f32))
+            .collect())
+    }
+
+    /// A tool's stored embedding, to search for its neighbours.
+    pub async fn tool_embedding(
+        &self,
+        id: i64,
+        dimension: usize,
+    ) -> Result<Option<Embedding>, StoreError> {
+        let v: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("SELECT embedding FROM tools WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(v.flatten()
+            .and_then(|b| Embedding::parse(vector_from_blob(&b), dimension).ok()))
+    }
+}
+
+/// An FTS5 query matching any word of `query`: each word is quoted, so no user input is read
+/// as FTS5 syntax. `None` when the query has no words.
+pub(super) fn match_expression(query: &str) -> Option<String> {
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" OR "))
+}
+
+/// Inserts a tool with its tags and text index, inside `tx`.
+pub(super) async fn insert_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    tool: &NewTool,
+    emb: &StoredEmbedding<'_>,
+) -> Result<Tool, StoreError> {
+    let now = timestamp(Utc::now());
+    let sql = format!(
+        "INSERT INTO tools (name, description, long_description, category, tags, examples, \
+         input_schema, output_schema, version, author, config, embedding, embedding_model, \
+         embedding_hash, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) \
+         RETURNING {}",
+        TOOL_COLUMNS.replace("t.", "")
+    );
+    let row = sqlx::query_as::<_, Row>(&sql)
+        .bind(tool.name.as_str())
+        .bind(&tool.description)
+        .bind(&tool.long_description)
+        .bind(&tool.category)
+        .bind(Json(&tool.tags))
+        .bind(Json(&tool.examples))
+        .bind(Json(&tool.input_schema))
+        .bind(tool.output_schema.as_ref().map(Json))
+        .bind(&tool.version)
+        .bind(&tool.author)
+        .bind(Json(&tool.config))
+        .bind(vector_blob(emb.embedding.as_slice()))
+        .bind(emb.model)
+        .bind(emb.text_hash)
+        .bind(&now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| conflict_or(e, tool.name.as_str()))?;
+    index_in(tx, row.id, tool).await?;
+    Ok(row.into())
+}
+
+/// Replaces a tool's definition inside `tx`, re-indexing its tags and text.
+pub(super) async fn update_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    tool: &NewTool,
+    emb: Option<&StoredEmbedding<'_>>,
+) -> Result<Option<Tool>, StoreError> {
+    let sql = format!(
+        "UPDATE tools SET description = ?2, long_description = ?3, category = ?4, tags = ?5, \
+         examples = ?6, input_schema = ?7, output_schema = ?8, version = ?9, author = ?10, \
+         config = ?11, embedding = COALESCE(?12, embedding), \
+         embedding_model = COALESCE(?13, embedding_model), \
+         embedding_hash = COALESCE(?14, embedding_hash), updated_at = ?15 \
+         WHERE id = ?1 RETURNING {}",
+        TOOL_COLUMNS.replace("t.", "")
+    );
+    let row = sqlx::query_as::<_, Row>(&sql)
+        .bind(id)
+        .bind(&tool.description)
+        .bind(&tool.long_description)
+        .bind(&tool.category)
+        .bind(Json(&tool.tags))
+        .bind(Json(&tool.examples))
+        .bind(Json(&tool.input_schema))
+        .bind(tool.output_schema.as_ref().map(Json))
+        .bind(&tool.version)
+        .bind(&tool.author)
+        .bind(Json(&tool.config))
+        .bind(emb.map(|e| vector_blob(e.embedding.as_slice())))
+        .bind(emb.map(|e| e.model))
+        .bind(emb.map(|e| e.text_hash))
+        .bind(timestamp(Utc::now()))
+        .fetch_optional(&mut **tx)
+        .await?;
+    if row.is_some() {
+        sqlx::query("DELETE FROM tool_tags WHERE tool_id = ?1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM tools_fts WHERE rowid = ?1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        index_in(tx, id, tool).await?;
+    }
+    Ok(row.map(Tool::from))
+}
+
+/// Writes a tool's rows in `tool_tags` and `tools_fts`.
+async fn index_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    tool: &NewTool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO tool_tags (tool_id, tag) SELECT ?1, value FROM json_each(?2)",
+    )
+    .bind(id)
+    .bind(Json(&tool.tags))
+    .execute(&mut **tx)
+    .await?;
+    let mut names = split_identifier(tool.name.as_str());
+    for tag in &tool.tags {
+        names.push(' ');
+        names.push_str(&split_identifier(tag));
+    }
+    let mut details = tool.long_description.clone().unwrap_or_default();
+    for example in &tool.examples {
+        details.push('\n');
+        details.push_str(example);
+    }
+    sqlx::query(
+        "INSERT INTO tools_fts (rowid, names, description, details) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(id)
+    .bind(names)
+    .bind(&tool.description)
+    .bind(details)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Conflict(name.to_owned());
+        }
+    }
+    StoreError::from(e)
+}
