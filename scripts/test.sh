@@ -3,7 +3,9 @@
 # (built from Debian trixie's source package), in a throwaway cluster on its own port that is
 # removed afterwards, so tests never touch anyone's data.
 #
-# Then: `cargo test`, followed by every check in scripts/checks/ (end-to-end checks that drive
+# Then: `cargo test` twice, once per store (PostgreSQL, then the embedded SQLite file: the
+# harness in tests/common reads TOOLBOX_TEST_BACKEND; the second pass reuses the build), followed
+# by every check in scripts/checks/ (end-to-end checks that drive
 # the built binary from outside: MCP client, deployment manifests, fuzzing, ...), in name order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,11 @@ if [ -z "${TOOLBOX_TEST_DATABASE_URL:-}" ]; then
   unset DATABASE_URL
 fi
 
-cargo test --locked --all-targets "$@"
+echo "==> cargo test against PostgreSQL"
+TOOLBOX_TEST_BACKEND=postgres cargo test --locked --all-targets "$@"
+echo "==> cargo test against SQLite"
+TOOLBOX_TEST_BACKEND=sqlite cargo test --locked --all-targets "$@"
+rm -rf target/tmp/sqlite-*  # the per-test database files
 
 # The checks use the debug binary that `cargo test` just built.
 export TOOLBOX_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/toolbox"

@@ -15,7 +15,7 @@ use crate::embedding::{self, Embedder, EmbeddingError};
 use crate::executor::Executor;
 use crate::mcp::{self, ChangeFeed, McpState};
 use crate::registry::RegistryService;
-use crate::store::{self, Store};
+use crate::store::Store;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -149,7 +149,8 @@ impl App {
 /// Connects to the database and builds the registry; with `migrate`, applies migrations and
 /// registers the built-in tools first.
 pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState> {
-    let store = Store::connect(&cfg.database)?;
+    let store = Store::connect(&cfg.database).context("DATABASE_URL")?;
+    log_backend(&store);
     if migrate {
         migrate_store(&store, &cfg).await?;
     }
@@ -224,20 +225,30 @@ async fn seed_when_embedder_returns(registry: RegistryService) {
     }
 }
 
+/// Says at startup which store is in use and what it cannot do, rather than at a request.
+fn log_backend(store: &Store) {
+    match store {
+        Store::Postgres(_) => tracing::info!(database.backend = "postgresql", "store: PostgreSQL"),
+        Store::Sqlite(s) => tracing::warn!(
+            database.backend = "sqlite",
+            database.path = %s.path().display(),
+            "store: embedded SQLite file, for ONE replica (WAL, one writer, parallel readers); \
+             replicas sharing it would not scale, and changes are not announced across \
+             processes. Set DATABASE_URL=postgres://... to run several replicas"
+        ),
+    }
+}
+
 /// Applies migrations and fixes the embedding dimension.
 pub async fn migrate_store(store: &Store, cfg: &Config) -> anyhow::Result<()> {
     store
         .check_connection()
         .await
         .context("cannot connect to the database (DATABASE_URL)")?;
-    store::migrate(
-        store.pool(),
-        cfg.embedding.dimension,
-        cfg.database.hnsw_m,
-        cfg.database.hnsw_ef_construction,
-    )
-    .await
-    .context("applying database migrations")
+    store
+        .migrate(&cfg.database, cfg.embedding.dimension)
+        .await
+        .context("applying database migrations")
 }
 
 async fn cancel_on_signal(token: CancellationToken) {

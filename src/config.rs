@@ -265,14 +265,17 @@ impl Config {
         if bulk_max == 0 {
             return Err(env.invalid("BULK_MAX_TOOLS", "must be at least 1"));
         }
+        // Unset: the embedded SQLite store, so the service runs with nothing else installed.
         let database_url = env
             .get("DATABASE_URL")
-            .unwrap_or_else(|| "postgres://toolbox@127.0.0.1:5432/toolbox".to_owned());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| crate::store::sqlite::DEFAULT_URL.to_owned());
+        let known = ["postgres://", "postgresql://", "sqlite:"];
+        if !known.iter().any(|p| database_url.starts_with(p)) {
             return Err(ConfigError {
                 var: "DATABASE_URL",
                 value: "<redacted>".into(),
-                reason: "must start with postgres:// or postgresql://".into(),
+                reason: "must start with postgres://, postgresql:// or sqlite://".into(),
             });
         }
         let vector_weight: f32 = env.parse("SEARCH_VECTOR_WEIGHT", 0.7)?;
@@ -519,6 +522,8 @@ impl Env<'_> {
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -536,6 +541,7 @@ mod tests {
         assert_eq!(c.server.port, 8080);
         assert_eq!(c.search.default_limit, 10);
         assert!(c.uses_builtin_embedder());
+        assert_eq!(c.database.url.expose_secret(), "sqlite://data/toolbox.db");
     }
 
     #[test]

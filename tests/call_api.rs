@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{problem, spawn_app};
+use common::{SUCCESS, problem, spawn_app};
 use serde_json::{Value, json};
 
 async fn call(app: &common::TestApp, tool: &str, args: Value) -> (u16, Value) {
@@ -66,12 +66,13 @@ async fn a_tool_failure_is_success_false_and_recorded() {
     assert_eq!(status, 200);
     assert_eq!(body["success"], false);
     assert!(body["error"].as_str().unwrap().contains("division by zero"));
-    let row: (bool, Option<String>) =
-        sqlx::query_as("SELECT success, error FROM tool_executions WHERE tool_name = 'calculator'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert!(!row.0);
+    let row: (i64, Option<String>) = sqlx::query_as(&format!(
+        "SELECT {SUCCESS}, error FROM tool_executions WHERE tool_name = 'calculator'"
+    ))
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(row.0, 0);
     assert!(row.1.unwrap().contains("division by zero"));
 }
 
@@ -187,21 +188,25 @@ async fn every_call_writes_one_execution_row_with_its_content() {
         json!({"operation": "upper", "text": "x"}),
     )
     .await;
-    type Row = (String, Value, Option<Value>, Option<String>, bool, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT tool_name, input_data, output_data, error, success, duration_ms \
-         FROM tool_executions ORDER BY id",
-    )
+    type Row = (String, String, Option<String>, Option<String>, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT tool_name, CAST(input_data AS TEXT), CAST(output_data AS TEXT), error, {SUCCESS}, \
+         duration_ms FROM tool_executions ORDER BY id"
+    ))
     .fetch_all(&app.db)
     .await
     .unwrap();
+    let json = |s: &str| serde_json::from_str::<Value>(s).unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0].0, "calculator");
-    assert_eq!(rows[0].1, json!({"operation": "add", "a": 1, "b": 2}));
-    assert_eq!(rows[0].2, Some(json!({"value": 3})));
-    assert!(rows[0].4);
-    assert!(!rows[1].4 && rows[1].3.as_deref().unwrap().contains("division by zero"));
-    assert!(!rows[2].4 && rows[2].3.as_deref().unwrap().contains("invalid arguments"));
+    assert_eq!(
+        json(&rows[0].1),
+        json!({"operation": "add", "a": 1, "b": 2})
+    );
+    assert_eq!(rows[0].2.as_deref().map(json), Some(json!({"value": 3})));
+    assert_eq!(rows[0].4, 1);
+    assert!(rows[1].4 == 0 && rows[1].3.as_deref().unwrap().contains("division by zero"));
+    assert!(rows[2].4 == 0 && rows[2].3.as_deref().unwrap().contains("invalid arguments"));
     assert_eq!(rows[3].0, "string_utils");
     assert!(rows.iter().all(|r| r.5 >= 0));
     let tool_ids = app

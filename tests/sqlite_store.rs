@@ -18,7 +18,7 @@ fn db_config() -> toolbox::config::DatabaseConfig {
 
 async fn open(dir: &tempfile::TempDir, dimension: usize) -> Result<SqliteStore, MigrateError> {
     let url = format!("sqlite://{}/nested/dir/toolbox.db", dir.path().display());
-    let store = SqliteStore::open(&url, &db_config()).await?;
+    let store = SqliteStore::open(&url, &db_config())?;
     migrate(&store, dimension).await?;
     Ok(store)
 }

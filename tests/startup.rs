@@ -95,7 +95,7 @@ async fn the_binary_serves_register_find_and_call_end_to_end() {
         .unwrap();
     assert_eq!(out["result"]["value"], 42);
 
-    let pool = sqlx::PgPool::connect(&db).await.unwrap();
+    let pool = common::connect_any(&db).await;
     let n: i64 =
         sqlx::query_scalar("SELECT count(*) FROM tool_executions WHERE tool_name = 'calculator'")
             .fetch_one(&pool)

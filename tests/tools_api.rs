@@ -75,16 +75,14 @@ async fn updating_changes_fields_and_reembeds_only_when_the_text_changes() {
         &[],
     )
     .await;
-    let updated_at_before: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT updated_at FROM tools WHERE name = 'pdf_to_text'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    let embedding_before: String =
-        sqlx::query_scalar("SELECT embedding::text FROM tools WHERE name = 'pdf_to_text'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let updated_at_before: String = sqlx::query_scalar(
+        // Text in a fixed-width UTC form on both backends, so text order is time order.
+        "SELECT CAST(updated_at AS TEXT) FROM tools WHERE name = 'pdf_to_text'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let embedding_before = app.embedding_text("pdf_to_text").await;
 
     // A field outside the embedded text: the embedding stays.
     let resp = app
@@ -93,11 +91,7 @@ async fn updating_changes_fields_and_reembeds_only_when_the_text_changes() {
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["version"], "2.0.0");
-    let embedding_same: String =
-        sqlx::query_scalar("SELECT embedding::text FROM tools WHERE name = 'pdf_to_text'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let embedding_same = app.embedding_text("pdf_to_text").await;
     assert_eq!(embedding_before, embedding_same);
 
     // The description is embedded: the embedding changes.
@@ -108,17 +102,15 @@ async fn updating_changes_fields_and_reembeds_only_when_the_text_changes() {
         )
         .await;
     assert_eq!(resp.status(), 200);
-    let embedding_after: String =
-        sqlx::query_scalar("SELECT embedding::text FROM tools WHERE name = 'pdf_to_text'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let embedding_after = app.embedding_text("pdf_to_text").await;
     assert_ne!(embedding_before, embedding_after);
-    let updated_at_after: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT updated_at FROM tools WHERE name = 'pdf_to_text'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let updated_at_after: String = sqlx::query_scalar(
+        // Text in a fixed-width UTC form on both backends, so text order is time order.
+        "SELECT CAST(updated_at AS TEXT) FROM tools WHERE name = 'pdf_to_text'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert!(updated_at_after > updated_at_before);
 }
 

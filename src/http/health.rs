@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::is_up_to_date;
 
 /// The process is alive; checks no dependency.
 /// Liveness.
@@ -35,7 +34,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
         e.retry_after = Some(5);
         e
     };
-    match is_up_to_date(store.pool()).await {
+    match store.is_up_to_date().await {
         Ok(true) => Ok(Json(
             json!({"status": "ready", "database": "ok", "migrations": "applied"}),
         )),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use pgvector::Vector;
 
-use super::{Store, StoreError, StoredEmbedding, tools::conflict_or};
+use super::{PgStore, StoreError, StoredEmbedding, tools::conflict_or};
 use crate::domain::{Embedding, NewTool};
 
 /// What the store knows about an existing tool's embedding.
@@ -38,7 +38,7 @@ pub struct BulkItem<'a> {
     pub embedding: Option<StoredEmbedding<'a>>,
 }
 
-impl Store {
+impl PgStore {
     /// Embedding provenance of the tools named in `names` (unique index on `name`).
     pub async fn embedding_states(
         &self,
@@ -134,7 +134,7 @@ impl Store {
         .await?)
     }
 
-    /// Stores new embeddings for rows read by [`Store::reindex_page`], in one short
+    /// Stores new embeddings for rows read by [`PgStore::reindex_page`], in one short
     /// transaction. A row changed since it was read (its `updated_at` moved) is skipped: its
     /// editor embedded it already. Returns how many rows were written.
     pub async fn set_embeddings(

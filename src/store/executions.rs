@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Store, StoreError};
+use super::{PgStore, StoreError};
 
 /// One finished call, to be written to the history.
 #[derive(Debug, Clone)]
@@ -61,7 +61,7 @@ pub struct ExecutionStats {
 const COLUMNS: &str = "id, tool_name, input_data, output_data, error, error_kind, success, \
                        duration_ms, request_id, caller, executed_at";
 
-impl Store {
+impl PgStore {
     /// Writes a batch of execution rows in one statement and returns their ids, in order.
     /// Ids are drawn from the identity sequence first, so the order is certain.
     pub async fn insert_executions(

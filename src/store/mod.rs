@@ -1,8 +1,10 @@
-//! SQL, and nothing but SQL: PostgreSQL + pgvector.
+//! SQL, and nothing but SQL: PostgreSQL + pgvector, or the embedded SQLite store in [`sqlite`]
+//! (see [`Store`], which dispatches to either).
 //!
 //! Every query names the index it expects to use. Errors become `StoreError` here, so a
 //! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
 
+mod backend;
 mod bulk;
 mod catalog;
 mod executions;
@@ -19,10 +21,11 @@ use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
+pub use backend::Store;
 pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
 pub use catalog::TOOLS_CHANGED_CHANNEL;
 pub use executions::{ExecutionRecord, ExecutionStats, OutcomeFilter, StoredExecution};
-pub use schema::{MigrateError, is_up_to_date, migrate};
+pub use schema::MigrateError;
 pub use scratch::ScratchDatabase;
 pub use search::{Candidate, CandidateQuery};
 pub use tools::{SearchFilter, StoredEmbedding, ToolRow, ToolSummary};
@@ -67,13 +70,13 @@ impl From<sqlx::Error> for StoreError {
 
 /// The PostgreSQL store. Cheap to clone: it wraps the connection pool.
 #[derive(Clone)]
-pub struct Store {
+pub struct PgStore {
     pool: PgPool,
     options: PgConnectOptions,
     connect_timeout: Duration,
 }
 
-impl Store {
+impl PgStore {
     /// Opens the pool (lazily: the service starts even if the database is briefly down), with
     /// each connection's HNSW search parameters set at connection time.
     pub fn connect(cfg: &DatabaseConfig) -> Result<Self, StoreError> {

@@ -4,7 +4,7 @@
 use pgvector::Vector;
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{SearchFilter, Store, StoreError};
+use super::{SearchFilter, PgStore, StoreError};
 use crate::domain::{Embedding, Tool};
 
 /// What to fetch: either side can be switched off (vector-only, text-only searches).
@@ -43,7 +43,7 @@ struct CandidateRow {
 /// then the description (B), then long description and examples (C).
 const RANK_WEIGHTS: &str = "'{0.05, 0.2, 0.5, 1.0}'";
 
-impl Store {
+impl PgStore {
     /// Fetches the union of the `pool` nearest tools by cosine distance and the `pool` best
     /// full-text matches (any query word, ranked by `ts_rank`), both restricted to `filter`.
     ///

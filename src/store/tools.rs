@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use sqlx::types::Json;
 
-use super::{Store, StoreError};
+use super::{PgStore, StoreError};
 use crate::domain::{Embedding, NewTool, Tool};
 
 /// Columns every tool query returns (the embedding is never read back).
@@ -92,7 +92,7 @@ pub struct StoredEmbedding<'a> {
     pub text_hash: &'a str,
 }
 
-impl Store {
+impl PgStore {
     /// Inserts a tool; a duplicate name is `StoreError::Conflict`.
     pub async fn insert_tool(
         &self,

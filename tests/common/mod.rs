@@ -1,6 +1,9 @@
-//! Test harness: a fresh database per test on the throwaway cluster that `scripts/test.sh`
-//! starts, the real application on a free port, and a real local embedding server whose
-//! behaviour each test controls.
+//! Test harness: a fresh database per test, the real application on a free port, and a real
+//! local embedding server whose behaviour each test controls.
+//!
+//! `TOOLBOX_TEST_BACKEND` chooses the store every test runs against: `postgres` (the default:
+//! a fresh database on the throwaway cluster that `scripts/test.sh` starts) or `sqlite` (a
+//! fresh file per test). `scripts/test.sh` runs the suite once for each.
 #![allow(dead_code)]
 
 pub mod fake_embedder;
@@ -11,9 +14,35 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{AnyPool, Connection, PgConnection};
 use tokio_util::sync::CancellationToken;
 use toolbox::{App, Config};
+
+/// The store the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// The backend chosen by `TOOLBOX_TEST_BACKEND` (`postgres` when unset).
+pub fn backend() -> Backend {
+    match std::env::var("TOOLBOX_TEST_BACKEND").as_deref() {
+        Err(_) | Ok("" | "postgres") => Backend::Postgres,
+        Ok("sqlite") => Backend::Sqlite,
+        Ok(other) => panic!("TOOLBOX_TEST_BACKEND={other:?}: expected `postgres` or `sqlite`"),
+    }
+}
+
+/// For a test of something only PostgreSQL does: on another backend, prints why the test is
+/// skipped and returns `true`.
+pub fn skip_unless_postgres(reason: &str) -> bool {
+    let skip = backend() != Backend::Postgres;
+    if skip {
+        eprintln!("skipped on {:?}: {reason}", backend());
+    }
+    skip
+}
 
 /// The admin URL of the test cluster (never a developer's own database).
 pub fn admin_url() -> String {
@@ -23,8 +52,16 @@ pub fn admin_url() -> String {
     )
 }
 
-/// Creates an empty database and returns its URL.
+/// Creates an empty database and returns its URL: a new PostgreSQL database, or a path for
+/// a new SQLite file under cargo's scratch directory for tests.
 pub async fn fresh_database() -> String {
+    if backend() == Backend::Sqlite {
+        return format!(
+            "sqlite://{}/sqlite-{}/toolbox.db",
+            env!("CARGO_TARGET_TMPDIR"),
+            uuid::Uuid::new_v4().simple()
+        );
+    }
     let admin = admin_url();
     let name = format!("toolbox_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = PgConnection::connect(&admin)
@@ -41,7 +78,8 @@ pub async fn fresh_database() -> String {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub db: PgPool,
+    /// A pool on the test's database, for assertions in SQL both backends understand.
+    pub db: AnyPool,
     pub database_url: String,
     pub shutdown: CancellationToken,
     handle: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -75,9 +113,7 @@ pub async fn spawn_app_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp 
     let port = app.port();
     let shutdown = app.shutdown_token();
     let handle = tokio::spawn(app.run_until_stopped());
-    let db = PgPool::connect(database_url)
-        .await
-        .expect("connect test pool");
+    let db = connect_any(database_url).await;
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
@@ -89,6 +125,15 @@ pub async fn spawn_app_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp 
         shutdown,
         handle,
     }
+}
+
+/// `tool_executions.success` as 1 or 0: the `Any` driver reads no SQLite boolean.
+pub const SUCCESS: &str = "(CASE WHEN success THEN 1 ELSE 0 END)";
+
+/// A pool on `url` through sqlx's `Any` driver, so assertions run on either backend.
+pub async fn connect_any(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPool::connect(url).await.expect("connect test pool")
 }
 
 impl TestApp {
@@ -162,6 +207,19 @@ impl TestApp {
 
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+
+    /// A tool's stored embedding as text, to see whether it changed.
+    pub async fn embedding_text(&self, name: &str) -> String {
+        let sql = match backend() {
+            Backend::Postgres => "SELECT embedding::text FROM tools WHERE name = $1",
+            Backend::Sqlite => "SELECT hex(embedding) FROM tools WHERE name = $1",
+        };
+        sqlx::query_scalar(sql)
+            .bind(name)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     pub async fn stop(self) {

@@ -5,8 +5,10 @@
 //! `SQLITE_BUSY`; reads use their own pool and never wait for a writer. It serves one replica:
 //! two processes on one file work (the busy timeout serialises them) but do not scale.
 
+mod bulk;
 mod executions;
 mod schema;
+mod search;
 mod tools;
 mod vec_ext;
 
@@ -37,9 +39,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file named by `url` (`sqlite://PATH`), and its
-    /// directory.
-    pub async fn open(url: &str, cfg: &DatabaseConfig) -> Result<Self, StoreError> {
+    /// Prepares the store for the file named by `url` (`sqlite://PATH`), creating its
+    /// directory. The file itself is created, lazily, by the first connection.
+    pub fn open(url: &str, cfg: &DatabaseConfig) -> Result<Self, StoreError> {
         vec_ext::register();
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(StoreError::Other)?
@@ -56,10 +58,9 @@ impl SqliteStore {
         create_parent_dir(&path)?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .min_connections(0)
             .acquire_timeout(cfg.pool_timeout)
-            .connect_with(opts.clone())
-            .await
-            .map_err(StoreError::from)?;
+            .connect_lazy_with(opts.clone());
         let reader = SqlitePoolOptions::new()
             .max_connections(cfg.pool_size + cfg.max_overflow)
             .min_connections(0)
@@ -76,6 +77,15 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Opens the write connection, so a startup failure (a directory that cannot be written,
+    /// a file that is not a database) reports its real cause.
+    pub async fn check_connection(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.writer)
+            .await
+            .map(drop)
     }
 
     /// Whether the database answers a trivial query.

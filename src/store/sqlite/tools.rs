@@ -10,19 +10,19 @@ use crate::domain::{Embedding, NewTool, Tool, split_identifier};
 use crate::store::{SearchFilter, StoreError, StoredEmbedding};
 
 /// Columns every tool query returns (the embedding is never read back), prefixed `t.`.
-const TOOL_COLUMNS: &str = "t.id, t.name, t.description, t.long_description, t.category, t.tags, \
+pub(super) const TOOL_COLUMNS: &str = "t.id, t.name, t.description, t.long_description, t.category, t.tags, \
      t.examples, t.input_schema, t.output_schema, t.version, t.author, t.config, t.created_at, \
      t.updated_at";
 
 /// The filter shared by list and search, on `tools t`, with the category bound at `?2` and
 /// the required tags (a JSON array of distinct tags, see [`tags_param`]) at `?3`. Uses
 /// `tools_category_idx` and the `tool_tags` primary key.
-const FILTER: &str = "(?2 IS NULL OR t.category = ?2) AND (?3 IS NULL OR \
+pub(super) const FILTER: &str = "(?2 IS NULL OR t.category = ?2) AND (?3 IS NULL OR \
      (SELECT count(*) FROM tool_tags g WHERE g.tool_id = t.id \
         AND g.tag IN (SELECT value FROM json_each(?3))) = json_array_length(?3))";
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     name: String,
     description: String,
@@ -68,7 +68,7 @@ struct ScoredRow {
 }
 
 /// The filter's tags, deduplicated, as the JSON array `FILTER` binds.
-fn tags_param(filter: &SearchFilter) -> Option<String> {
+pub(super) fn tags_param(filter: &SearchFilter) -> Option<String> {
     filter.tags.as_ref().map(|tags| {
         let mut tags = tags.clone();
         tags.sort();
@@ -85,7 +85,7 @@ impl SqliteStore {
         emb: StoredEmbedding<'_>,
     ) -> Result<Tool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let inserted = insert_in(&mut tx, tool, &emb).await?;
+        let inserted = insert_in(&mut tx, tool, Some(&emb)).await?;
         tx.commit().await?;
         Ok(inserted)
     }
@@ -207,7 +207,7 @@ impl SqliteStore {
         };
         let sql = format!(
             "WITH matched AS MATERIALIZED ( \
-               SELECT rowid AS id, -bm25(tools_fts, 1.0, 0.4, 0.2) AS rank \
+               SELECT rowid AS id, -bm25(tools_fts, 1.0, 0.5, 0.2) AS rank \
                FROM tools_fts WHERE tools_fts MATCH ?1 \
              ) \
              SELECT {TOOL_COLUMNS}, m.rank AS score FROM matched m JOIN tools t ON t.id = m.id \
@@ -256,7 +256,7 @@ pub(super) fn match_expression(query: &str) -> Option<String> {
 pub(super) async fn insert_in(
     tx: &mut Transaction<'_, Sqlite>,
     tool: &NewTool,
-    emb: &StoredEmbedding<'_>,
+    emb: Option<&StoredEmbedding<'_>>,
 ) -> Result<Tool, StoreError> {
     let now = timestamp(Utc::now());
     let sql = format!(
@@ -279,9 +279,9 @@ pub(super) async fn insert_in(
         .bind(&tool.version)
         .bind(&tool.author)
         .bind(Json(&tool.config))
-        .bind(vector_blob(emb.embedding.as_slice()))
-        .bind(emb.model)
-        .bind(emb.text_hash)
+        .bind(emb.map(|e| vector_blob(e.embedding.as_slice())))
+        .bind(emb.map(|e| e.model))
+        .bind(emb.map(|e| e.text_hash))
         .bind(&now)
         .fetch_one(&mut **tx)
         .await

@@ -1,0 +1,78 @@
+//! Candidate retrieval for search on the embedded store: the nearest tools by embedding
+//! (sqlite-vec) and the best full-text matches (FTS5), fused in `registry` as on PostgreSQL.
+
+use super::tools::{FILTER, Row, TOOL_COLUMNS, match_expression, tags_param};
+use super::{SqliteStore, vector_blob};
+use crate::domain::Tool;
+use crate::store::{Candidate, CandidateQuery, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    #[sqlx(flatten)]
+    tool: Row,
+    similarity: f64,
+    text_score: f64,
+}
+
+/// `bm25` column weights: name words and tags (A), description (B), long description and
+/// examples (C), in the proportions PostgreSQL's `ts_rank` weights use.
+const BM25_WEIGHTS: &str = "1.0, 0.5, 0.2";
+
+impl SqliteStore {
+    /// Fetches the union of the `pool` nearest tools by cosine distance and the `pool` best
+    /// full-text matches (any query word, ranked by BM25), both restricted to `filter`.
+    ///
+    /// The vector side is an exact scan of the filtered rows, so a filtered search never misses
+    /// tools that match; the text side uses the FTS5 index.
+    pub async fn search_candidates(
+        &self,
+        q: &CandidateQuery<'_>,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let expr = match_expression(q.text).filter(|_| q.full_text);
+        let nearest = if q.vector {
+            format!(
+                "SELECT t.id FROM tools t WHERE t.embedding IS NOT NULL AND {FILTER} \
+                 ORDER BY vec_distance_cosine(t.embedding, ?1), t.id LIMIT ?4"
+            )
+        } else {
+            "SELECT NULL AS id WHERE 0".to_owned()
+        };
+        // bm25() is only defined in the query that MATCHes the FTS table, hence the inner
+        // select; it is negative (lower is better), so it is negated into a score.
+        let matching = if expr.is_some() {
+            format!(
+                "SELECT f.id, f.rank FROM ( \
+                   SELECT rowid AS id, -bm25(tools_fts, {BM25_WEIGHTS}) AS rank \
+                   FROM tools_fts WHERE tools_fts MATCH ?5 \
+                 ) f JOIN tools t ON t.id = f.id WHERE {FILTER} \
+                 ORDER BY f.rank DESC, f.id LIMIT ?4"
+            )
+        } else {
+            "SELECT NULL AS id, NULL AS rank WHERE 0".to_owned()
+        };
+        let sql = format!(
+            "WITH nearest AS MATERIALIZED ({nearest}), matching AS MATERIALIZED ({matching}) \
+             SELECT {TOOL_COLUMNS}, \
+               coalesce(1.0 - vec_distance_cosine(t.embedding, ?1), -1.0) AS similarity, \
+               coalesce(m.rank, 0.0) AS text_score \
+             FROM (SELECT id FROM nearest UNION SELECT id FROM matching) c \
+             JOIN tools t ON t.id = c.id \
+             LEFT JOIN matching m ON m.id = c.id"
+        );
+        Ok(sqlx::query_as::<_, CandidateRow>(&sql)
+            .bind(vector_blob(q.embedding.as_slice()))
+            .bind(&q.filter.category)
+            .bind(tags_param(q.filter))
+            .bind(q.pool)
+            .bind(expr)
+            .fetch_all(&self.reader)
+            .await?
+            .into_iter()
+            .map(|r| Candidate {
+                tool: Tool::from(r.tool),
+                similarity: r.similarity as f32,
+                text_score: r.text_score as f32,
+            })
+            .collect())
+    }
+}
