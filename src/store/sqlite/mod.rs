@@ -52,6 +52,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(cfg.pool_timeout)
             .pragma("temp_store", "memory")
+            // Reads of a large catalogue (an exact vector scan) go through the OS page cache
+            // without a copy per page; shared by every connection.
+            .pragma("mmap_size", "1073741824")
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
         let path = opts.get_filename().to_owned();

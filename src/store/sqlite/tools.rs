@@ -15,11 +15,22 @@ pub(super) const TOOL_COLUMNS: &str = "t.id, t.name, t.description, t.long_descr
      t.updated_at";
 
 /// The filter shared by list and search, on `tools t`, with the category bound at `?2` and
-/// the required tags (a JSON array of distinct tags, see [`tags_param`]) at `?3`. Uses
-/// `tools_category_idx` and the `tool_tags` primary key.
-pub(super) const FILTER: &str = "(?2 IS NULL OR t.category = ?2) AND (?3 IS NULL OR \
-     (SELECT count(*) FROM tool_tags g WHERE g.tool_id = t.id \
-        AND g.tag IN (SELECT value FROM json_each(?3))) = json_array_length(?3))";
+/// the required tags (a JSON array of distinct tags, see [`tags_param`]) at `?3`. Only the
+/// conditions in use are written, so SQLite can use `tools_category_idx` (an `?2 IS NULL OR`
+/// form would hide it) and the `tool_tags` primary key.
+pub(super) fn filter_sql(filter: &SearchFilter) -> String {
+    let mut conds = vec!["1"];
+    if filter.category.is_some() {
+        conds.push("t.category = ?2");
+    }
+    if filter.tags.is_some() {
+        conds.push(
+            "(SELECT count(*) FROM tool_tags g WHERE g.tool_id = t.id \
+               AND g.tag IN (SELECT value FROM json_each(?3))) = json_array_length(?3)",
+        );
+    }
+    conds.join(" AND ")
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct Row {
@@ -67,7 +78,7 @@ struct ScoredRow {
     score: f64,
 }
 
-/// The filter's tags, deduplicated, as the JSON array `FILTER` binds.
+/// The filter's tags, deduplicated, as the JSON array [`filter_sql`] binds.
 pub(super) fn tags_param(filter: &SearchFilter) -> Option<String> {
     filter.tags.as_ref().map(|tags| {
         let mut tags = tags.clone();
@@ -143,8 +154,11 @@ impl SqliteStore {
 
     /// Lists tools by name, filtered.
     pub async fn list_tools(&self, filter: &SearchFilter) -> Result<Vec<Tool>, StoreError> {
-        // FILTER's parameters are numbered to fit the search queries: ?1 is bound but unused.
-        let sql = format!("SELECT {TOOL_COLUMNS} FROM tools t WHERE {FILTER} ORDER BY t.name");
+        // The filter's parameters are numbered to fit the search queries: ?1 is unused.
+        let sql = format!(
+            "SELECT {TOOL_COLUMNS} FROM tools t WHERE {} ORDER BY t.name",
+            filter_sql(filter)
+        );
         Ok(sqlx::query_as::<_, Row>(&sql)
             .bind(None::<i64>)
             .bind(&filter.category)
@@ -172,13 +186,14 @@ impl SqliteStore {
         let sql = format!(
             "WITH nearest AS MATERIALIZED ( \
                SELECT t.id, vec_distance_cosine(t.embedding, ?1) AS distance FROM tools t \
-               WHERE t.embedding IS NOT NULL AND {FILTER} AND (?6 IS NULL OR t.id <> ?6) \
+               WHERE t.embedding IS NOT NULL AND {filter} AND (?6 IS NULL OR t.id <> ?6) \
                ORDER BY distance LIMIT ?4 \
              ) \
              SELECT {TOOL_COLUMNS}, 1.0 - n.distance AS score \
              FROM nearest n JOIN tools t ON t.id = n.id \
              WHERE 1.0 - n.distance >= ?5 \
-             ORDER BY n.distance, t.name"
+             ORDER BY n.distance, t.name",
+            filter = filter_sql(filter)
         );
         Ok(sqlx::query_as::<_, ScoredRow>(&sql)
             .bind(vector_blob(query.as_slice()))
@@ -211,7 +226,8 @@ impl SqliteStore {
                FROM tools_fts WHERE tools_fts MATCH ?1 \
              ) \
              SELECT {TOOL_COLUMNS}, m.rank AS score FROM matched m JOIN tools t ON t.id = m.id \
-             WHERE {FILTER} ORDER BY m.rank DESC, t.name LIMIT ?4"
+             WHERE {filter} ORDER BY m.rank DESC, t.name LIMIT ?4",
+            filter = filter_sql(filter)
         );
         Ok(sqlx::query_as::<_, ScoredRow>(&sql)
             .bind(expr)
