@@ -5,38 +5,18 @@
 
 mod common;
 
-use common::spawn_app_with;
+use common::{Backend, backend, spawn_app_with};
 use serde_json::json;
 
 #[tokio::test]
 async fn filtered_search_returns_limit_results_among_100k_tools() {
     let app = spawn_app_with(&[("EMBEDDING_DIMENSION", "8")]).await;
     let mut conn = app.db.acquire().await.unwrap();
-    sqlx::query("DROP INDEX tools_embedding_hnsw_idx")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    // 100 tools in category `rare`, 200 tagged `special`, the rest `common`.
-    sqlx::query(
-        "INSERT INTO tools (name, description, category, tags, input_schema, embedding, search_vector) \
-         SELECT 'bulk_' || i, 'bulk generated tool ' || i, \
-                CASE WHEN i % 1000 = 0 THEN 'rare' ELSE 'common' END, \
-                CASE WHEN i % 500 = 7 THEN ARRAY['special'] ELSE ARRAY[]::text[] END, \
-                '{\"type\": \"object\"}'::jsonb, \
-                ARRAY[random() - 0.5, random() - 0.5, random() - 0.5, random() - 0.5, \
-                      random() - 0.5, random() - 0.5, random() - 0.5, random() - 0.5]::vector(8), \
-                to_tsvector('english', 'bulk generated tool') \
-         FROM generate_series(1, 100000) i",
-    )
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    for sql in [
-        "SET maintenance_work_mem = '128MB'",
-        "CREATE INDEX tools_embedding_hnsw_idx ON tools \
-         USING hnsw (embedding vector_cosine_ops) WITH (m = 4, ef_construction = 16)",
-        "ANALYZE tools",
-    ] {
+    let setup: &[&str] = match backend() {
+        Backend::Postgres => &POSTGRES_SETUP,
+        Backend::Sqlite => &SQLITE_SETUP,
+    };
+    for sql in setup {
         sqlx::query(sql).execute(&mut *conn).await.unwrap();
     }
     drop(conn);
@@ -61,3 +41,44 @@ async fn filtered_search_returns_limit_results_among_100k_tools() {
         assert_eq!(hits.len(), 100, "tag filter, {hybrid}");
     }
 }
+
+/// 100 tools in category `rare`, 200 tagged `special`, the rest `common`; the HNSW index is
+/// rebuilt in bulk afterwards.
+const POSTGRES_SETUP: [&str; 5] = [
+    "DROP INDEX tools_embedding_hnsw_idx",
+    "INSERT INTO tools (name, description, category, tags, input_schema, embedding, search_vector) \
+     SELECT 'bulk_' || i, 'bulk generated tool ' || i, \
+            CASE WHEN i % 1000 = 0 THEN 'rare' ELSE 'common' END, \
+            CASE WHEN i % 500 = 7 THEN ARRAY['special'] ELSE ARRAY[]::text[] END, \
+            '{\"type\": \"object\"}'::jsonb, \
+            ARRAY[random() - 0.5, random() - 0.5, random() - 0.5, random() - 0.5, \
+                  random() - 0.5, random() - 0.5, random() - 0.5, random() - 0.5]::vector(8), \
+            to_tsvector('english', 'bulk generated tool') \
+     FROM generate_series(1, 100000) i",
+    "SET maintenance_work_mem = '128MB'",
+    "CREATE INDEX tools_embedding_hnsw_idx ON tools \
+     USING hnsw (embedding vector_cosine_ops) WITH (m = 4, ef_construction = 16)",
+    "ANALYZE tools",
+];
+
+/// The same rows in the embedded store, with their tag and full-text index rows.
+const SQLITE_SETUP: [&str; 4] = [
+    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100000) \
+     INSERT INTO tools (name, description, category, tags, examples, input_schema, embedding, \
+                        created_at, updated_at) \
+     SELECT 'bulk_' || i, 'bulk generated tool ' || i, \
+            CASE WHEN i % 1000 = 0 THEN 'rare' ELSE 'common' END, \
+            CASE WHEN i % 500 = 7 THEN '[\"special\"]' ELSE '[]' END, '[]', \
+            '{\"type\": \"object\"}', \
+            vec_f32(json_array(random() / 18446744073709551616.0, random() / 18446744073709551616.0, \
+                               random() / 18446744073709551616.0, random() / 18446744073709551616.0, \
+                               random() / 18446744073709551616.0, random() / 18446744073709551616.0, \
+                               random() / 18446744073709551616.0, random() / 18446744073709551616.0)), \
+            '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' \
+     FROM s",
+    "INSERT INTO tool_tags (tool_id, tag) SELECT id, 'special' FROM tools WHERE tags = '[\"special\"]'",
+    "INSERT INTO tools_fts (rowid, names, description, details) \
+     SELECT id, 'bulk ' || substr(name, 6), 'bulk generated tool', '' FROM tools \
+     WHERE name LIKE 'bulk%'",
+    "ANALYZE",
+];

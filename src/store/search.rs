@@ -4,7 +4,7 @@
 use pgvector::Vector;
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{SearchFilter, PgStore, StoreError};
+use super::{PgStore, SearchFilter, StoreError};
 use crate::domain::{Embedding, Tool};
 
 /// What to fetch: either side can be switched off (vector-only, text-only searches).

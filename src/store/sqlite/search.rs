@@ -1,7 +1,7 @@
 //! Candidate retrieval for search on the embedded store: the nearest tools by embedding
 //! (sqlite-vec) and the best full-text matches (FTS5), fused in `registry` as on PostgreSQL.
 
-use super::tools::{FILTER, Row, TOOL_COLUMNS, match_expression, tags_param};
+use super::tools::{Row, TOOL_COLUMNS, filter_sql, match_expression, tags_param};
 use super::{SqliteStore, vector_blob};
 use crate::domain::Tool;
 use crate::store::{Candidate, CandidateQuery, StoreError};
@@ -29,9 +29,10 @@ impl SqliteStore {
         q: &CandidateQuery<'_>,
     ) -> Result<Vec<Candidate>, StoreError> {
         let expr = match_expression(q.text).filter(|_| q.full_text);
+        let filter = filter_sql(q.filter);
         let nearest = if q.vector {
             format!(
-                "SELECT t.id FROM tools t WHERE t.embedding IS NOT NULL AND {FILTER} \
+                "SELECT t.id FROM tools t WHERE t.embedding IS NOT NULL AND {filter} \
                  ORDER BY vec_distance_cosine(t.embedding, ?1), t.id LIMIT ?4"
             )
         } else {
@@ -44,7 +45,7 @@ impl SqliteStore {
                 "SELECT f.id, f.rank FROM ( \
                    SELECT rowid AS id, -bm25(tools_fts, {BM25_WEIGHTS}) AS rank \
                    FROM tools_fts WHERE tools_fts MATCH ?5 \
-                 ) f JOIN tools t ON t.id = f.id WHERE {FILTER} \
+                 ) f JOIN tools t ON t.id = f.id WHERE {filter} \
                  ORDER BY f.rank DESC, f.id LIMIT ?4"
             )
         } else {

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
 use super::{SqliteStore, timestamp, vector_blob, vector_from_blob};
-use crate::domain::{Embedding, NewTool, Tool, split_identifier};
+use crate::domain::{Embedding, NewTool, Tool};
 use crate::store::{SearchFilter, StoreError, StoredEmbedding};
 
 /// Columns every tool query returns (the embedding is never read back), prefixed `t.`.
@@ -24,9 +24,11 @@ pub(super) fn filter_sql(filter: &SearchFilter) -> String {
         conds.push("t.category = ?2");
     }
     if filter.tags.is_some() {
+        // Tools holding every tag: one range of the (tag, tool_id) key per tag.
         conds.push(
-            "(SELECT count(*) FROM tool_tags g WHERE g.tool_id = t.id \
-               AND g.tag IN (SELECT value FROM json_each(?3))) = json_array_length(?3)",
+            "t.id IN (SELECT g.tool_id FROM tool_tags g \
+               WHERE g.tag IN (SELECT value FROM json_each(?3)) \
+               GROUP BY g.tool_id HAVING count(*) = json_array_length(?3))",
         );
     }
     conds.join(" AND ")
@@ -367,23 +369,14 @@ async fn index_in(
     .bind(Json(&tool.tags))
     .execute(&mut **tx)
     .await?;
-    let mut names = split_identifier(tool.name.as_str());
-    for tag in &tool.tags {
-        names.push(' ');
-        names.push_str(&split_identifier(tag));
-    }
-    let mut details = tool.long_description.clone().unwrap_or_default();
-    for example in &tool.examples {
-        details.push('\n');
-        details.push_str(example);
-    }
+    let text = tool.search_text();
     sqlx::query(
         "INSERT INTO tools_fts (rowid, names, description, details) VALUES (?1, ?2, ?3, ?4)",
     )
     .bind(id)
-    .bind(names)
-    .bind(&tool.description)
-    .bind(details)
+    .bind(text.names)
+    .bind(text.description)
+    .bind(text.details)
     .execute(&mut **tx)
     .await?;
     Ok(())
