@@ -137,8 +137,8 @@ impl App {
         // In-flight calls have their rows committed already; this drains anything queued.
         self.state.registry.shutdown().await;
         // Buffered writes go out with the pool: close waits for connections in use.
-        let pool = self.state.registry.store().pool().clone();
-        if tokio::time::timeout(budget, pool.close()).await.is_err() {
+        let store = self.state.registry.store().clone();
+        if tokio::time::timeout(budget, store.close()).await.is_err() {
             tracing::warn!("the database pool did not close within SHUTDOWN_TIMEOUT");
         }
         tracing::info!("stopped");

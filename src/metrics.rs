@@ -8,9 +8,9 @@
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sqlx::PgPool;
 
 use crate::embedding::StatsSnapshot;
+use crate::store::PoolUsage;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -39,7 +39,7 @@ pub fn handle() -> PrometheusHandle {
 }
 
 /// The exposition text, with the pool's usage and the embedding counters sampled now.
-pub fn render(pool: &PgPool, max_connections: u32, embedding: Option<StatsSnapshot>) -> String {
+pub fn render(pool: PoolUsage, max_connections: u32, embedding: Option<StatsSnapshot>) -> String {
     if let Some(e) = embedding {
         let set = |name: &'static str, v: u64| metrics::counter!(name).absolute(v);
         metrics::counter!("toolbox_embedding_cache_total", "result" => "hit")
@@ -53,8 +53,7 @@ pub fn render(pool: &PgPool, max_connections: u32, embedding: Option<StatsSnapsh
         metrics::counter!("toolbox_embedding_latency_milliseconds_total")
             .absolute(e.upstream_latency_ms_total);
     }
-    let size = pool.size();
-    let idle = pool.num_idle() as u32;
+    let PoolUsage { size, idle } = pool;
     metrics::gauge!("toolbox_db_pool_connections", "state" => "idle").set(f64::from(idle));
     metrics::gauge!("toolbox_db_pool_connections", "state" => "in_use")
         .set(f64::from(size.saturating_sub(idle)));

@@ -25,6 +25,22 @@ pub enum Store {
     Sqlite(SqliteStore),
 }
 
+/// A pool's connections: open, and idle among them.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: u32,
+}
+
+impl PoolUsage {
+    fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Self {
+        Self {
+            size: pool.size(),
+            idle: pool.num_idle() as u32,
+        }
+    }
+}
+
 /// Calls the same method on whichever backend is in use.
 macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
@@ -59,6 +75,22 @@ impl Store {
         match self {
             Store::Postgres(s) => Some(s),
             Store::Sqlite(_) => None,
+        }
+    }
+
+    /// Connections open and idle now (for the SQLite store, its readers').
+    pub fn pool_usage(&self) -> PoolUsage {
+        match self {
+            Store::Postgres(s) => PoolUsage::of(s.pool()),
+            Store::Sqlite(s) => PoolUsage::of(s.reader_pool()),
+        }
+    }
+
+    /// Closes the pools: waits for connections in use, so buffered writes go out first.
+    pub async fn close(&self) {
+        match self {
+            Store::Postgres(s) => s.pool().close().await,
+            Store::Sqlite(s) => s.close().await,
         }
     }
 

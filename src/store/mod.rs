@@ -21,7 +21,7 @@ use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
-pub use backend::Store;
+pub use backend::{PoolUsage, Store};
 pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
 pub use catalog::TOOLS_CHANGED_CHANNEL;
 pub use executions::{ExecutionRecord, ExecutionStats, OutcomeFilter, StoredExecution};

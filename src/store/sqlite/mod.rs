@@ -77,6 +77,11 @@ impl SqliteStore {
         })
     }
 
+    /// The pool serving reads.
+    pub fn reader_pool(&self) -> &SqlitePool {
+        &self.reader
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
