@@ -323,3 +323,19 @@ async fn reopening_with_another_dimension_is_refused() {
         }
     ));
 }
+
+#[tokio::test]
+async fn committed_catalogue_changes_are_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, DIM).await.unwrap();
+    let mut changes = store.subscribe_changes();
+    insert(&store, &tool("announced", "a tool", "g", &[])).await;
+    changes.try_recv().expect("an insert is announced");
+    assert!(!store.delete_tool("missing").await.unwrap());
+    assert!(
+        changes.try_recv().is_err(),
+        "nothing changed, nothing announced"
+    );
+    store.delete_tool("announced").await.unwrap();
+    changes.try_recv().expect("a delete is announced");
+}

@@ -69,6 +69,9 @@ impl SqliteStore {
             }
         }
         tx.commit().await?;
+        if !items.is_empty() {
+            self.tools_changed();
+        }
         Ok(inserted)
     }
 

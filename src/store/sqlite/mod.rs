@@ -36,6 +36,9 @@ pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
     path: PathBuf,
+    /// Fires after each committed change to the catalogue of tools (what PostgreSQL's
+    /// `NOTIFY` does across replicas, for this one process).
+    changes: tokio::sync::broadcast::Sender<()>,
 }
 
 impl SqliteStore {
@@ -74,7 +77,18 @@ impl SqliteStore {
             reader,
             writer,
             path,
+            changes: tokio::sync::broadcast::channel(16).0,
         })
+    }
+
+    /// A receiver of "the catalogue of tools changed" events, from now on.
+    pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<()> {
+        self.changes.subscribe()
+    }
+
+    /// Announces a committed change to the catalogue (no receiver is not an error).
+    fn tools_changed(&self) {
+        let _ = self.changes.send(());
     }
 
     /// The pool serving reads.

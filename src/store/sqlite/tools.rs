@@ -100,6 +100,7 @@ impl SqliteStore {
         let mut tx = self.writer.begin().await?;
         let inserted = insert_in(&mut tx, tool, Some(&emb)).await?;
         tx.commit().await?;
+        self.tools_changed();
         Ok(inserted)
     }
 
@@ -134,6 +135,9 @@ impl SqliteStore {
         let mut tx = self.writer.begin().await?;
         let updated = update_in(&mut tx, id, tool, emb.as_ref()).await?;
         tx.commit().await?;
+        if updated.is_some() {
+            self.tools_changed();
+        }
         Ok(updated)
     }
 
@@ -151,6 +155,9 @@ impl SqliteStore {
                 .await?;
         }
         tx.commit().await?;
+        if id.is_some() {
+            self.tools_changed();
+        }
         Ok(id.is_some())
     }
 
