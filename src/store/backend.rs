@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use super::sqlite::SqliteStore;
 use super::{
     BulkItem, Candidate, CandidateQuery, EmbeddingState, ExecutionRecord, MigrateError, PgStore,
-    ReindexRow, SearchFilter, StoreError, StoredEmbedding, StoredExecution,
+    ReindexRow, SearchFilter, StoreError, StoredEmbedding, StoredExecution, ToolSummary,
 };
 use crate::config::DatabaseConfig;
 use crate::domain::{Embedding, NewTool, Tool};
@@ -164,6 +164,14 @@ impl Store {
     /// Lists tools by name, filtered.
     pub async fn list_tools(&self, filter: &SearchFilter) -> Result<Vec<Tool>, StoreError> {
         dispatch!(self, s => s.list_tools(filter).await)
+    }
+
+    /// What `list_tools` shows of each tool, filtered.
+    pub async fn list_tool_summaries(
+        &self,
+        filter: &SearchFilter,
+    ) -> Result<Vec<ToolSummary>, StoreError> {
+        dispatch!(self, s => s.list_tool_summaries(filter).await)
     }
 
     /// The `limit` tools nearest to `query` that pass `filter`, above `threshold`, best first.

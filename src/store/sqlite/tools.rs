@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
 use super::{SqliteStore, timestamp, vector_blob, vector_from_blob};
 use crate::domain::{Embedding, NewTool, Tool};
-use crate::store::{SearchFilter, StoreError, StoredEmbedding};
+use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary};
 
 /// Columns every tool query returns (the embedding is never read back), prefixed `t.`.
 pub(super) const TOOL_COLUMNS: &str = "t.id, t.name, t.description, t.long_description, t.category, t.tags, \
@@ -71,6 +72,17 @@ impl From<Row> for Tool {
             updated_at: r.updated_at,
         }
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    name: String,
+    description: String,
+    category: String,
+    tags: Json<Vec<String>>,
+    input_schema: Json<Box<RawValue>>,
+    version: String,
+    created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -176,6 +188,36 @@ impl SqliteStore {
             .await?
             .into_iter()
             .map(Tool::from)
+            .collect())
+    }
+
+    /// What `list_tools` shows of each tool, filtered like [`SqliteStore::list_tools`]: only
+    /// the columns it answers with, and the input schema passed through as stored.
+    pub async fn list_tool_summaries(
+        &self,
+        filter: &SearchFilter,
+    ) -> Result<Vec<ToolSummary>, StoreError> {
+        let sql = format!(
+            "SELECT t.name, t.description, t.category, t.tags, t.input_schema, t.version, \
+             t.created_at FROM tools t WHERE {} ORDER BY t.name",
+            filter_sql(filter)
+        );
+        Ok(sqlx::query_as::<_, SummaryRow>(&sql)
+            .bind(None::<i64>)
+            .bind(&filter.category)
+            .bind(tags_param(filter))
+            .fetch_all(&self.reader)
+            .await?
+            .into_iter()
+            .map(|r| ToolSummary {
+                name: r.name,
+                description: r.description,
+                category: r.category,
+                tags: r.tags.0,
+                input_schema: r.input_schema,
+                version: r.version,
+                created_at: r.created_at,
+            })
             .collect())
     }
 
