@@ -33,7 +33,7 @@ pub struct App {
     state: AppState,
     shutdown: CancellationToken,
     /// Background listener for tool changes (MCP's list_changed), started by `run_until_stopped`.
-    changes: (ChangeFeed, sqlx::PgPool),
+    changes: (ChangeFeed, Store),
 }
 
 impl App {
@@ -44,7 +44,7 @@ impl App {
         let state = build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
         let shutdown = CancellationToken::new();
         let changes = ChangeFeed::new();
-        let pool = state.registry.store().pool().clone();
+        let store = state.registry.store().clone();
         let mcp_state = McpState::new(
             state.registry.clone(),
             &cfg,
@@ -77,7 +77,7 @@ impl App {
             metrics,
             state,
             shutdown,
-            changes: (changes, pool),
+            changes: (changes, store),
         })
     }
 
@@ -108,8 +108,11 @@ impl App {
                 }
             });
         }
-        let (changes, pool) = self.changes;
-        let listener_task = tokio::spawn(changes.run(pool, token.clone()));
+        let (changes, store) = self.changes;
+        let listener_task = match store {
+            Store::Postgres(s) => tokio::spawn(changes.run(s.pool().clone(), token.clone())),
+            Store::Sqlite(s) => tokio::spawn(changes.relay(s.subscribe_changes(), token.clone())),
+        };
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -233,8 +236,9 @@ fn log_backend(store: &Store) {
             database.backend = "sqlite",
             database.path = %s.path().display(),
             "store: embedded SQLite file, for ONE replica (WAL, one writer, parallel readers); \
-             replicas sharing it would not scale, and changes are not announced across \
-             processes. Set DATABASE_URL=postgres://... to run several replicas"
+             replicas sharing it would not scale, and MCP's tools/list_changed is announced \
+             only for changes made through this process. Set DATABASE_URL=postgres://... to \
+             run several replicas"
         ),
     }
 }

@@ -103,11 +103,18 @@ async fn bad_arguments_are_an_error_result_the_model_can_read() {
 
 #[tokio::test]
 async fn registering_a_tool_reaches_the_change_feed_through_postgres() {
+    if common::skip_unless_postgres(
+        "LISTEN/NOTIFY is PostgreSQL's; the embedded store announces changes in-process \
+         (tests/sqlite_store.rs)",
+    ) {
+        return;
+    }
     let app = spawn_app().await;
+    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
     let feed = ChangeFeed::new();
     let mut changes = feed.subscribe();
     let stop = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(feed.clone().run(app.db.clone(), stop.clone()));
+    let task = tokio::spawn(feed.clone().run(pool, stop.clone()));
     // The listener may not be subscribed yet: keep changing the catalogue until it hears one.
     let mut i = 0;
     loop {

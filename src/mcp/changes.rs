@@ -75,6 +75,20 @@ impl ChangeFeed {
         }
     }
 
+    /// Publishes each change the embedded store announces, until `shutdown` (the SQLite
+    /// counterpart of [`ChangeFeed::run`]: one process, so no database channel is needed).
+    pub async fn relay(self, mut changes: broadcast::Receiver<()>, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = changes.recv() => match r {
+                    Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => self.publish(),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+            }
+        }
+    }
+
     async fn listen_once(
         &self,
         pool: &PgPool,

@@ -174,6 +174,20 @@ impl Store {
         dispatch!(self, s => s.list_tool_summaries(filter).await)
     }
 
+    /// Up to `limit` tools whose name sorts after `after`, by name.
+    pub async fn list_tools_after(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Tool>, StoreError> {
+        dispatch!(self, s => s.list_tools_after(after, limit).await)
+    }
+
+    /// Each category with its number of tools, largest first.
+    pub async fn category_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        dispatch!(self, s => s.category_counts().await)
+    }
+
     /// The `limit` tools nearest to `query` that pass `filter`, above `threshold`, best first.
     pub async fn search(
         &self,

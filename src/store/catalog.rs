@@ -1,13 +1,13 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`).
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{Store, StoreError};
+use super::{PgStore, StoreError};
 use crate::domain::Tool;
 
 /// The channel the `tools` table's trigger notifies on every change (migration 0005).
 pub const TOOLS_CHANGED_CHANNEL: &str = "toolbox_tools_changed";
 
-impl Store {
+impl PgStore {
     /// Up to `limit` tools whose name sorts after `after`, by name (the unique B-tree index on
     /// `name`: keyset pagination, so a page is stable while tools are added or removed).
     pub async fn list_tools_after(

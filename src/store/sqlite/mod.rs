@@ -6,6 +6,7 @@
 //! two processes on one file work (the busy timeout serialises them) but do not scale.
 
 mod bulk;
+mod catalog;
 mod executions;
 mod schema;
 mod search;
