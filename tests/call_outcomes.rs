@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::tool_server::ToolServer;
-use common::{TestApp, problem, spawn_app, spawn_app_with};
+use common::{SUCCESS, TestApp, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn call(app: &TestApp, tool: &str, args: Value) -> reqwest::Response {
@@ -181,14 +181,17 @@ async fn a_thousand_concurrent_calls_leave_a_thousand_rows_with_their_outcomes()
         }
     });
     let answers = futures::future::join_all(calls).await;
-    let rows: Vec<(i64, bool, Option<String>)> =
-        sqlx::query_as("SELECT id, success, error_kind FROM tool_executions ORDER BY id")
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT id, {SUCCESS}, error_kind FROM tool_executions ORDER BY id"
+    ))
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 1000);
-    let by_id: std::collections::HashMap<i64, (bool, Option<String>)> =
-        rows.into_iter().map(|(id, s, k)| (id, (s, k))).collect();
+    let by_id: std::collections::HashMap<i64, (bool, Option<String>)> = rows
+        .into_iter()
+        .map(|(id, s, k)| (id, (s == 1, k)))
+        .collect();
     for (id, success) in &answers {
         let (row_success, kind) = &by_id[id];
         assert_eq!(row_success, success, "row {id}");
@@ -210,11 +213,14 @@ async fn large_inputs_are_stored_truncated_with_a_marker() {
     )
     .await;
     assert_eq!(resp.status(), 200);
-    let (input, output): (Value, Value) =
-        sqlx::query_as("SELECT input_data, output_data FROM tool_executions")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (input, output): (String, String) = sqlx::query_as(
+        "SELECT CAST(input_data AS TEXT), CAST(output_data AS TEXT) FROM tool_executions",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let input: Value = serde_json::from_str(&input).unwrap();
+    let output: Value = serde_json::from_str(&output).unwrap();
     assert_eq!(input["_truncated"], true);
     assert_eq!(output["_truncated"], true);
     assert!(input["original_bytes"].as_u64().unwrap() > 2000);

@@ -146,12 +146,17 @@ async fn stats_match_the_rows() {
 async fn rows_past_the_retention_period_are_pruned_at_startup() {
     let app = spawn_app().await;
     make_history(&app).await;
-    sqlx::query(
-        "UPDATE tool_executions SET executed_at = now() - interval '40 days' WHERE success",
-    )
-    .execute(&app.db)
-    .await
-    .unwrap();
+    let sql = match common::backend() {
+        common::Backend::Postgres => {
+            "UPDATE tool_executions SET executed_at = now() - interval '40 days' WHERE success"
+        }
+        // The embedded store's fixed-width UTC text timestamps.
+        common::Backend::Sqlite => {
+            "UPDATE tool_executions \
+             SET executed_at = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now', '-40 days') WHERE success"
+        }
+    };
+    sqlx::query(sql).execute(&app.db).await.unwrap();
     app.shutdown.cancel();
     let again =
         common::spawn_app_on(&app.database_url, &[("EXECUTION_RETENTION_DAYS", "30")]).await;

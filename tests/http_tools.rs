@@ -91,8 +91,8 @@ async fn header_secrets_are_never_returned_and_survive_an_echoed_update() {
         .unwrap();
     assert_eq!(body["result"]["auth"], "Bearer s3cret");
     let rows: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM tool_executions WHERE input_data::text LIKE '%s3cret%' \
-         OR output_data::text LIKE '%s3cret%' AND tool_name <> 'echo'",
+        "SELECT count(*) FROM tool_executions WHERE CAST(input_data AS TEXT) LIKE '%s3cret%' \
+         OR CAST(output_data AS TEXT) LIKE '%s3cret%' AND tool_name <> 'echo'",
     )
     .fetch_one(&app.db)
     .await
@@ -252,8 +252,12 @@ async fn hosts_outside_the_allow_list_are_refused_at_registration_and_at_call_ti
         json!({"kind": "http", "url": server.url("/echo")}),
     )
     .await;
-    sqlx::query("UPDATE tools SET config = $1 WHERE name = 'listed'")
-        .bind(&config)
+    let sql = match common::backend() {
+        common::Backend::Postgres => "UPDATE tools SET config = $1::jsonb WHERE name = 'listed'",
+        common::Backend::Sqlite => "UPDATE tools SET config = $1 WHERE name = 'listed'",
+    };
+    sqlx::query(sql)
+        .bind(config.to_string())
         .execute(&app.db)
         .await
         .unwrap();

@@ -290,6 +290,9 @@ async fn executions_are_recorded_and_outlive_their_tool() {
             error: None,
             success: true,
             duration_ms: 1,
+            error_kind: None,
+            request_id: None,
+            caller: None,
         };
         store.insert_execution(&rec).await.unwrap();
     }

@@ -8,8 +8,9 @@ use secrecy::ExposeSecret;
 
 use super::sqlite::SqliteStore;
 use super::{
-    BulkItem, Candidate, CandidateQuery, EmbeddingState, ExecutionRecord, MigrateError, PgStore,
-    ReindexRow, SearchFilter, StoreError, StoredEmbedding, StoredExecution, ToolSummary,
+    BulkItem, Candidate, CandidateQuery, EmbeddingState, ExecutionRecord, ExecutionStats,
+    MigrateError, OutcomeFilter, PgStore, ReindexRow, SearchFilter, StoreError, StoredEmbedding,
+    StoredExecution, ToolSummary,
 };
 use crate::config::DatabaseConfig;
 use crate::domain::{Embedding, NewTool, Tool};
@@ -215,6 +216,49 @@ impl Store {
         dimension: usize,
     ) -> Result<Option<Embedding>, StoreError> {
         dispatch!(self, s => s.tool_embedding(id, dimension).await)
+    }
+
+    /// Writes a batch of execution rows in one transaction and returns their ids, in order.
+    pub async fn insert_executions(
+        &self,
+        recs: &[ExecutionRecord],
+    ) -> Result<Vec<i64>, StoreError> {
+        dispatch!(self, s => s.insert_executions(recs).await)
+    }
+
+    /// A page of a tool's history, newest first, with ids below `before`.
+    pub async fn list_executions(
+        &self,
+        tool_name: &str,
+        outcome: &OutcomeFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredExecution>, StoreError> {
+        dispatch!(self, s => s.list_executions(tool_name, outcome, before, limit).await)
+    }
+
+    /// One execution by id.
+    pub async fn get_execution(&self, id: i64) -> Result<Option<StoredExecution>, StoreError> {
+        dispatch!(self, s => s.get_execution(id).await)
+    }
+
+    /// Whether any history exists under `tool_name`.
+    pub async fn has_executions(&self, tool_name: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.has_executions(tool_name).await)
+    }
+
+    /// Calls, successes and duration percentiles of a tool over the last `window_secs`.
+    pub async fn execution_stats(
+        &self,
+        tool_name: &str,
+        window_secs: i64,
+    ) -> Result<ExecutionStats, StoreError> {
+        dispatch!(self, s => s.execution_stats(tool_name, window_secs).await)
+    }
+
+    /// Deletes up to `batch` rows older than `days` days; returns how many went.
+    pub async fn prune_executions(&self, days: u32, batch: i64) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.prune_executions(days, batch).await)
     }
 
     /// Writes one execution row and returns its id.
