@@ -8,16 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::fresh_database;
+use common::process::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A server process, killed when dropped.
 struct Replica {

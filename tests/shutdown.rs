@@ -8,36 +8,11 @@ use std::time::{Duration, Instant};
 
 use common::fake_embedder::{FakeEmbedder, Mode};
 use common::fresh_database;
+use common::process::{Child, free_port, wait_ready};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
 const IN_FLIGHT: usize = 16;
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_ready(base: &str) {
-    for _ in 0..300 {
-        if let Ok(r) = reqwest::get(format!("{base}/ready")).await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} did not become ready");
-}
 
 #[tokio::test]
 async fn sigterm_finishes_every_request_in_flight_and_exits_cleanly() {

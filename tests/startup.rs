@@ -3,42 +3,12 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use common::fresh_database;
+use common::process::{Child, free_port, wait_ready};
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_healthy(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("{base}/ready")).await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} did not become ready");
-}
 
 #[tokio::test]
 async fn the_binary_serves_register_find_and_call_end_to_end() {
@@ -57,7 +27,7 @@ async fn the_binary_serves_register_find_and_call_end_to_end() {
             .unwrap(),
     );
     let base = format!("http://127.0.0.1:{port}");
-    wait_healthy(&base).await;
+    wait_ready(&base).await;
     let client = reqwest::Client::new();
 
     let resp = client

@@ -8,6 +8,7 @@
 
 pub mod fake_embedder;
 pub mod mcp;
+pub mod process;
 pub mod tool_server;
 
 use std::collections::HashMap;
