@@ -6,12 +6,7 @@ use common::{SUCCESS, problem, spawn_app};
 use serde_json::{Value, json};
 
 async fn call(app: &common::TestApp, tool: &str, args: Value) -> (u16, Value) {
-    let resp = app
-        .post(
-            "/mcp/call_tool",
-            json!({"tool_name": tool, "arguments": args}),
-        )
-        .await;
+    let resp = app.call_tool(tool, args).await;
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap())
 }

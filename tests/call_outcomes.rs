@@ -9,11 +9,7 @@ use common::{SUCCESS, TestApp, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn call(app: &TestApp, tool: &str, args: Value) -> reqwest::Response {
-    app.post(
-        "/mcp/call_tool",
-        json!({"tool_name": tool, "arguments": args}),
-    )
-    .await
+    app.call_tool(tool, args).await
 }
 
 #[tokio::test]

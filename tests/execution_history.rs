@@ -7,12 +7,7 @@ use common::{TestApp, problem, spawn_app};
 use serde_json::{Value, json};
 
 async fn call(app: &TestApp, args: Value) {
-    let resp = app
-        .post(
-            "/mcp/call_tool",
-            json!({"tool_name": "calculator", "arguments": args}),
-        )
-        .await;
+    let resp = app.call_tool("calculator", args).await;
     assert!(resp.status() == 200 || resp.status() == 422);
 }
 

@@ -26,11 +26,7 @@ async fn register_http(app: &TestApp, name: &str, executor: Value) -> reqwest::R
 }
 
 async fn call(app: &TestApp, tool: &str, args: Value) -> reqwest::Response {
-    app.post(
-        "/mcp/call_tool",
-        json!({"tool_name": tool, "arguments": args}),
-    )
-    .await
+    app.call_tool(tool, args).await
 }
 
 #[tokio::test]

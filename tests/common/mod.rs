@@ -142,6 +142,15 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// `POST /mcp/call_tool` with `tool` and `args`.
+    pub async fn call_tool(&self, tool: &str, args: Value) -> reqwest::Response {
+        self.post(
+            "/mcp/call_tool",
+            serde_json::json!({"tool_name": tool, "arguments": args}),
+        )
+        .await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
         self.client
             .post(self.url(path))
