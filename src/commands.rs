@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::Value;
 
 use crate::app;
@@ -20,16 +20,7 @@ pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()
     let items = read_items(&raw).with_context(|| format!("cannot parse {}", path.display()))?;
     let tools = match parse_tool_list(items) {
         Ok(t) => t,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}: {} ({})", e.pointer, e.message, e.rule);
-            }
-            bail!(
-                "{} problem(s) in {}; nothing imported",
-                errors.len(),
-                path.display()
-            );
-        }
+        Err(errors) => return Err(report_problems(&errors, path)),
     };
     let state = app::build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
     let started = Instant::now();
@@ -46,16 +37,7 @@ pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()
             );
             Ok(())
         }
-        Err(RegistryError::Invalid(errors)) => {
-            for e in &errors {
-                eprintln!("{}: {} ({})", e.pointer, e.message, e.rule);
-            }
-            bail!(
-                "{} problem(s) in {}; nothing imported",
-                errors.len(),
-                path.display()
-            )
-        }
+        Err(RegistryError::Invalid(errors)) => Err(report_problems(&errors, path)),
         Err(e) => Err(e).context("import failed; nothing was written"),
     }
 }
@@ -128,4 +110,16 @@ pub async fn reindex(cfg: Config, batch: Option<usize>) -> anyhow::Result<()> {
         done.skipped
     );
     Ok(())
+}
+
+/// Prints each problem of an import file on stderr and returns the error that ends the import.
+fn report_problems(errors: &[crate::domain::FieldError], path: &std::path::Path) -> anyhow::Error {
+    for e in errors {
+        eprintln!("{}: {} ({})", e.pointer, e.message, e.rule);
+    }
+    anyhow::anyhow!(
+        "{} problem(s) in {}; nothing imported",
+        errors.len(),
+        path.display()
+    )
 }
