@@ -18,19 +18,82 @@ SCENARIOS = [
 ]
 
 
+LABEL = {"postgres": "PostgreSQL + pgvector", "sqlite": "SQLite (embedded)"}
+
+
 def ms(us):
     return f"{us / 1000:.2f}"
+
+
+def backend(r):
+    """Results from before backends were measured side by side are PostgreSQL's."""
+    return r.get("backend", "postgres")
+
+
+def by_kind(R):
+    facts = {r["name"]: r["value"] for r in R if r["kind"] == "fact"}
+    http = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "http"}
+    db = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "db"}
+    return facts, http, db
+
+
+def side_by_side(rows, settings, n, backends, w):
+    """One table per size: each scenario's throughput and p95 on every backend."""
+    per = {b: [r for r in rows if r.get("n") == n and backend(r) == b] for b in backends}
+    kinds = {b: by_kind(R) for b, R in per.items()}
+    w(f"### {n:,} tools\n")
+    head = " | ".join(f"{LABEL[b]} req/s | p95 ms" for b in backends)
+    w(f"| Scenario | Clients | {head} |")
+    w("|---|---:|" + "---:|---:|" * len(backends))
+    for key, label in SCENARIOS:
+        for c in settings["levels"]:
+            cells = []
+            for b in backends:
+                h = kinds[b][1].get((key, c))
+                cells.append(f"{h['rps']:.0f} | {ms(h['p95_us'])}" if h else "– | –")
+            if any(k[1].get((key, c)) for k in kinds.values()):
+                w(f"| {label} | {c} | {' | '.join(cells)} |")
+    w("")
+    w("| | " + " | ".join(LABEL[b] for b in backends) + " |")
+    w("|---|" + "---|" * len(backends))
+
+    def fact_row(what, fmt):
+        w(f"| {what} | " + " | ".join(fmt(b, kinds[b][0], per[b]) for b in backends) + " |")
+
+    def load(b, f, R):
+        x = next((r["result"] for r in R if r["kind"] == "load"), None)
+        return f"{x['seconds']} s ({x['per_second']}/s)" if x else "reused"
+
+    def recall(b, f, R):
+        rec = [r for r in R if r["kind"] == "recall"]
+        mine = next((r for r in rec if r["ef_search"] in (None, settings["hnsw_ef_search"])), None)
+        if not mine:
+            return "–"
+        how = "exact scan" if mine["ef_search"] is None else f"HNSW, ef_search={mine['ef_search']}"
+        return f"{mine['result']['recall_at_10']} ({how})"
+
+    kib = lambda k: lambda b, f, R: f"{f[k] / 1024:.1f} MiB" if k in f else "–"
+    fact_row(f"Load {n:,} tools via `{settings['load_via']}`", load)
+    fact_row("Index build", lambda b, f, R: f"{f['index_build_ms'] / 1000:.1f} s" if "index_build_ms" in f else "none (exact in-memory index, built at startup)" if b == "sqlite" else "–")
+    fact_row("Database size", lambda b, f, R: f"{f['db_mb']} MiB" if "db_mb" in f else "–")
+    fact_row("Startup to ready", lambda b, f, R: f"{f['startup_ms']} ms" if "startup_ms" in f else "–")
+    fact_row("RSS idle", kib("idle_rss_kb"))
+    fact_row("RSS after the run", kib("loaded_rss_kb"))
+    fact_row("Recall@10 of the vector search", recall)
+    fact_row("call_tool responses without an execution row", lambda b, f, R: str(sum(max(0, r["responses"] - r["rows"]) for r in R if r["kind"] == "executions")) if any(r["kind"] == "executions" for r in R) else "–")
+    w("")
 
 
 def targets(rows, settings, ns, w):
     """The issue's targets, checked against the largest catalogue measured."""
     if not ns:
         return
-    n = max(ns)
-    R = [r for r in rows if r.get("n") == n]
-    facts = {r["name"]: r["value"] for r in R if r["kind"] == "fact"}
-    http = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "http"}
-    db = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "db"}
+    R = [r for r in rows if backend(r) == "postgres" and "n" in r]
+    if not R:
+        return
+    n = max(r["n"] for r in R)
+    R = [r for r in R if r["n"] == n]
+    facts, http, db = by_kind(R)
     best = lambda key: max((v["rps"] for (k, _), v in http.items() if k == key), default=0)
     lines = []
 
@@ -62,7 +125,7 @@ def targets(rows, settings, ns, w):
     if "idle_rss_kb" in facts:
         mb = facts["idle_rss_kb"] / 1024
         row("idle RSS", "≤ 50 MB", f"{mb:.1f} MiB", facts["idle_rss_kb"] * 1024 <= 50e6)
-    w(f"## Targets, at {n:,} tools\n")
+    w(f"## Targets (issue 10), PostgreSQL at {n:,} tools\n")
     w("| Target | Goal | Measured | Met |\n|---|---|---|---|")
     for l in lines:
         w(l)
@@ -74,6 +137,7 @@ def main():
     machine = next(r for r in rows if r["kind"] == "machine")
     settings = next(r for r in rows if r["kind"] == "settings")
     ns = sorted({r["n"] for r in rows if "n" in r})
+    backends = [b for b in LABEL if any(backend(r) == b for r in rows if "n" in r)]
     out = []
     w = out.append
     w("# Benchmarks\n")
@@ -89,6 +153,7 @@ def main():
     w(f"| Kernel | {machine['kernel']} |")
     w(f"| Load average at start | {' '.join(machine['loadavg_at_start'])} |")
     w(f"| PostgreSQL | {machine['postgres']}, pgvector, on the same machine (fsync off: scripts/pg-env.sh) |")
+    w("| SQLite | bundled with the binary (libsqlite3-sys), WAL, synchronous=FULL, file on the same disk |")
     w(f"| Load generator | {machine['wrk']} (separate process, same machine) |")
     w(f"| Release binary | {machine['binary_bytes'] / 1048576:.1f} MiB |")
     w("")
@@ -103,17 +168,24 @@ def main():
     w("- The floor: the same SQL the service sends (bench/sql/*.sql; for find_tool the candidate "
       "query of the default hybrid search), run by `pgbench -M prepared` with the same parameters "
       "at the same concurrency against the same database; *× floor* is HTTP p50 / database p50.")
-    w("- Recall@10: 200 distinct queries, HNSW results against exact search (index scans off), "
-      "a hit being any result within the exact 10th distance.\n")
+    w("- Recall@10 on PostgreSQL: 200 distinct queries, HNSW results against exact search (index "
+      "scans off), a hit being any result within the exact 10th distance. On SQLite: 200 tools' "
+      "`GET /tools/{name}/similar?limit=10` against a brute-force scan of the file's vectors "
+      "(numpy, bench/sqlite_db.py), same tie rule.")
+    w("- SQLite runs the same scenarios on the same generated tools; it has no pgbench floor.\n")
 
     targets(rows, settings, ns, w)
-    for n in ns:
-        R = [r for r in rows if r.get("n") == n]
-        facts = {r["name"]: r["value"] for r in R if r["kind"] == "fact"}
-        http = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "http"}
-        db = {(r["scenario"], r["c"]): r["result"] for r in R if r["kind"] == "db"}
+    if len(backends) > 1:
+        w("## Side by side\n")
+        for n in ns:
+            side_by_side(rows, settings, n, backends, w)
+    for n, b in [(n, b) for n in ns for b in backends]:
+        R = [r for r in rows if r.get("n") == n and backend(r) == b]
+        if not R:
+            continue
+        facts, http, db = by_kind(R)
         load = next((r["result"] for r in R if r["kind"] == "load"), None)
-        w(f"## {n:,} tools\n")
+        w(f"## {n:,} tools, {LABEL[b]}\n")
         if load:
             w(f"- Loaded {load['loaded']:,} tools via `{load['via']}` in {load['seconds']} s "
               f"({load['per_second']}/s).")
@@ -145,7 +217,11 @@ def main():
             for r in ex:
                 w(f"| {r['c']} | {r['responses']} | {r['rows']} | {max(0, r['responses'] - r['rows'])} |")
             w("")
-        rec = [r for r in R if r["kind"] == "recall"]
+        exact = next((r["result"] for r in R if r["kind"] == "recall" and r["ef_search"] is None), None)
+        if exact:
+            w(f"Recall@10 of the exact in-memory scan over {exact['queries']} tools' similar-tools "
+              f"requests: {exact['recall_at_10']} ({exact['http_ms_per_query']} ms per request).\n")
+        rec = [r for r in R if r["kind"] == "recall" and r["ef_search"] is not None]
         if rec:
             w("| ef_search | recall@10 | HNSW ms/query | exact ms/query |")
             w("|---:|---:|---:|---:|")

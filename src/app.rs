@@ -157,6 +157,19 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
     if migrate {
         migrate_store(&store, &cfg).await?;
     }
+    if let Store::Sqlite(s) = &store {
+        // Loaded now so the first search does not pay for it; a database not migrated yet
+        // is reported by /ready, and the first search loads the index.
+        let started = std::time::Instant::now();
+        match s.load_vectors().await {
+            Ok(vectors) => tracing::info!(
+                vectors,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "vector index loaded"
+            ),
+            Err(e) => tracing::warn!(error = %e, "vector index not loaded at startup"),
+        }
+    }
     let embedder = embedding::from_config(&cfg.embedding)?;
     let endpoint_up = if cfg.uses_builtin_embedder() {
         tracing::warn!(

@@ -342,3 +342,66 @@ async fn committed_catalogue_changes_are_announced() {
     store.delete_tool("announced").await.unwrap();
     changes.try_recv().expect("a delete is announced");
 }
+
+#[tokio::test]
+async fn searches_see_vectors_written_through_another_handle_on_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = open(&dir, DIM).await.unwrap();
+    // A second process on the file, as `toolbox import` run beside the server.
+    let beside = open(&dir, DIM).await.unwrap();
+    insert(&server, &tool("weather", "weather forecast rain", "g", &[])).await;
+    let nearest = async |store: &SqliteStore, k: i64| {
+        let q = embed("convert pdf documents");
+        store
+            .search(&q, &SearchFilter::default(), k, -1.0, None)
+            .await
+            .unwrap()
+    };
+    assert_eq!(names(&nearest(&server, 1).await), ["weather"]);
+
+    insert(&beside, &tool("pdf", "convert pdf documents", "g", &[])).await;
+    assert_eq!(names(&nearest(&server, 1).await), ["pdf"]);
+    assert!(beside.delete_tool("pdf").await.unwrap());
+    assert_eq!(names(&nearest(&server, 10).await), ["weather"]);
+}
+
+#[tokio::test]
+async fn an_index_behind_a_pruned_change_log_reloads_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = open(&dir, DIM).await.unwrap();
+    let beside = open(&dir, DIM).await.unwrap();
+    insert(&server, &tool("weather", "weather forecast rain", "g", &[])).await;
+    assert_eq!(server.load_vectors().await.unwrap(), 1);
+
+    insert(&beside, &tool("pdf", "convert pdf documents", "g", &[])).await;
+    assert!(beside.delete_tool("weather").await.unwrap());
+    insert(&beside, &tool("mail", "send an email", "g", &[])).await;
+    // Prune every entry but the last, as the log's own trigger does past 100,000 entries.
+    let raw = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}/nested/dir/toolbox.db",
+        dir.path().display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "DELETE FROM tool_vector_changes WHERE seq < (SELECT max(seq) FROM tool_vector_changes)",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+
+    assert_eq!(server.load_vectors().await.unwrap(), 2);
+    let hits = server
+        .search(
+            &embed("weather forecast rain"),
+            &SearchFilter::default(),
+            10,
+            -1.0,
+            None,
+        )
+        .await
+        .unwrap();
+    let mut found = names(&hits);
+    found.sort();
+    assert_eq!(found, ["mail", "pdf"]);
+}

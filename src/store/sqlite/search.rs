@@ -22,8 +22,8 @@ impl SqliteStore {
     /// Fetches the union of the `pool` nearest tools by cosine distance and the `pool` best
     /// full-text matches (any query word, ranked by BM25), both restricted to `filter`.
     ///
-    /// The vector side is an exact scan of the filtered rows, so a filtered search never misses
-    /// tools that match; the text side uses the FTS5 index.
+    /// The vector side is exact (the in-memory index scores every tool passing the filter), so
+    /// a filtered search never misses tools that match; the text side uses the FTS5 index.
     pub async fn search_candidates(
         &self,
         q: &CandidateQuery<'_>,
@@ -31,12 +31,10 @@ impl SqliteStore {
         let expr = match_expression(q.text).filter(|_| q.full_text);
         let filter = filter_sql(q.filter);
         let nearest = if q.vector {
-            format!(
-                "SELECT t.id FROM tools t WHERE t.embedding IS NOT NULL AND {filter} \
-                 ORDER BY vec_distance_cosine(t.embedding, ?1), t.id LIMIT ?4"
-            )
+            self.nearest_ids(q.embedding.as_slice(), q.filter, q.pool, None)
+                .await?
         } else {
-            "SELECT NULL AS id WHERE 0".to_owned()
+            vec![]
         };
         // bm25() is only defined in the query that MATCHes the FTS table, hence the inner
         // select; it is negative (lower is better), so it is negated into a score.
@@ -52,11 +50,11 @@ impl SqliteStore {
             "SELECT NULL AS id, NULL AS rank WHERE 0".to_owned()
         };
         let sql = format!(
-            "WITH nearest AS MATERIALIZED ({nearest}), matching AS MATERIALIZED ({matching}) \
+            "WITH matching AS MATERIALIZED ({matching}) \
              SELECT {TOOL_COLUMNS}, \
                coalesce(1.0 - vec_distance_cosine(t.embedding, ?1), -1.0) AS similarity, \
                coalesce(m.rank, 0.0) AS text_score \
-             FROM (SELECT id FROM nearest UNION SELECT id FROM matching) c \
+             FROM (SELECT value AS id FROM json_each(?6) UNION SELECT id FROM matching) c \
              JOIN tools t ON t.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
@@ -66,6 +64,7 @@ impl SqliteStore {
             .bind(tags_param(q.filter))
             .bind(q.pool)
             .bind(expr)
+            .bind(serde_json::Value::from(nearest).to_string())
             .fetch_all(&self.reader)
             .await?
             .into_iter()

@@ -224,8 +224,8 @@ impl SqliteStore {
     /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping
     /// those below `threshold` similarity, best first.
     ///
-    /// An exact scan with sqlite-vec's `vec_distance_cosine`: the filter is applied before
-    /// ranking, so a filtered search returns `limit` tools whenever that many match.
+    /// Exact: the in-memory index scores every tool passing the filter before ranking, so a
+    /// filtered search returns `limit` tools whenever that many match.
     pub async fn search(
         &self,
         query: &Embedding,
@@ -234,25 +234,23 @@ impl SqliteStore {
         threshold: f32,
         exclude_id: Option<i64>,
     ) -> Result<Vec<(Tool, f32)>, StoreError> {
+        let ids = self
+            .nearest_ids(query.as_slice(), filter, limit, exclude_id)
+            .await?;
         let sql = format!(
-            "WITH nearest AS MATERIALIZED ( \
-               SELECT t.id, vec_distance_cosine(t.embedding, ?1) AS distance FROM tools t \
-               WHERE t.embedding IS NOT NULL AND {filter} AND (?6 IS NULL OR t.id <> ?6) \
-               ORDER BY distance LIMIT ?4 \
+            "WITH scored AS MATERIALIZED ( \
+               SELECT t.id, vec_distance_cosine(t.embedding, ?1) AS distance \
+               FROM json_each(?2) n JOIN tools t ON t.id = n.value \
              ) \
-             SELECT {TOOL_COLUMNS}, 1.0 - n.distance AS score \
-             FROM nearest n JOIN tools t ON t.id = n.id \
-             WHERE 1.0 - n.distance >= ?5 \
-             ORDER BY n.distance, t.name",
-            filter = filter_sql(filter)
+             SELECT {TOOL_COLUMNS}, 1.0 - s.distance AS score \
+             FROM scored s JOIN tools t ON t.id = s.id \
+             WHERE 1.0 - s.distance >= ?3 \
+             ORDER BY s.distance, t.name"
         );
         Ok(sqlx::query_as::<_, ScoredRow>(&sql)
             .bind(vector_blob(query.as_slice()))
-            .bind(&filter.category)
-            .bind(tags_param(filter))
-            .bind(limit)
+            .bind(Value::from(ids).to_string())
             .bind(f64::from(threshold))
-            .bind(exclude_id)
             .fetch_all(&self.reader)
             .await?
             .into_iter()
