@@ -38,7 +38,14 @@ impl SqliteStore {
         };
         // bm25() is only defined in the query that MATCHes the FTS table, hence the inner
         // select; it is negative (lower is better), so it is negated into a score.
-        let matching = if expr.is_some() {
+        let unfiltered = q.filter.category.is_none() && q.filter.tags.is_none();
+        let matching = if expr.is_some() && unfiltered {
+            // Unfiltered: rank the full-text index alone, without a `tools` lookup per match.
+            format!(
+                "SELECT rowid AS id, -bm25(tools_fts, {BM25_WEIGHTS}) AS rank \
+                 FROM tools_fts WHERE tools_fts MATCH ?5 ORDER BY rank DESC, id LIMIT ?4"
+            )
+        } else if expr.is_some() {
             format!(
                 "SELECT f.id, f.rank FROM ( \
                    SELECT rowid AS id, -bm25(tools_fts, {BM25_WEIGHTS}) AS rank \

@@ -307,15 +307,35 @@ impl SqliteStore {
 }
 
 /// An FTS5 query matching any word of `query`: each word is quoted, so no user input is read
-/// as FTS5 syntax. `None` when the query has no words.
+/// as FTS5 syntax. English stop words are left out, as PostgreSQL's `english` configuration
+/// does: they match nearly every tool, carry no weight in the ranking, and would make a search
+/// rank most of the catalogue. `None` when the query has no other words.
 pub(super) fn match_expression(query: &str) -> Option<String> {
     let words: Vec<String> = query
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .map(str::to_lowercase)
+        .filter(|w| STOP_WORDS.binary_search(&w.as_str()).is_err())
+        .map(|w| format!("\"{w}\""))
         .collect();
     (!words.is_empty()).then(|| words.join(" OR "))
 }
+
+/// PostgreSQL's English stop words (`tsearch_data/english.stop`, from Snowball), sorted.
+#[rustfmt::skip]
+const STOP_WORDS: [&str; 127] = [
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+    "by", "can", "did", "do", "does", "doing", "don", "down", "during", "each", "few", "for",
+    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+    "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
+    "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "s", "same", "she",
+    "should", "so", "some", "such", "t", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+    "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+    "who", "whom", "why", "will", "with", "you", "your", "yours", "yourself", "yourselves",
+];
 
 /// Inserts a tool with its tags and text index, inside `tx`.
 pub(super) async fn insert_in(
@@ -436,4 +456,19 @@ fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
         }
     }
     StoreError::from(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_expression;
+
+    #[test]
+    fn the_match_expression_quotes_each_word_and_leaves_out_stop_words() {
+        assert_eq!(
+            match_expression("Convert an amount of money AT the rate\"*").as_deref(),
+            Some("\"convert\" OR \"amount\" OR \"money\" OR \"rate\"")
+        );
+        assert_eq!(match_expression("the of and"), None);
+        assert_eq!(match_expression("  "), None);
+    }
 }

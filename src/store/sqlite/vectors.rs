@@ -49,7 +49,12 @@ impl VectorIndex {
         let _one_at_a_time = self.sync.lock().await;
         let seen = self.read().seq;
         let (first, last): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT min(seq), max(seq) FROM tool_vector_changes")
+            // Two subqueries: SQLite answers a lone min() or max() from the key's ends, but
+            // scans the whole log for both in one aggregate.
+            sqlx::query_as(
+                "SELECT (SELECT min(seq) FROM tool_vector_changes), \
+                        (SELECT max(seq) FROM tool_vector_changes)",
+            )
                 .fetch_one(pool)
                 .await?;
         match seen {
