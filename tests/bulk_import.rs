@@ -222,3 +222,40 @@ async fn the_import_command_reads_json_lines_and_reports_problems() {
     let out = run(&good, true);
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 updated"));
 }
+
+#[tokio::test]
+async fn bulk_imported_tools_are_found_by_full_text_search_before_and_after_an_upsert() {
+    let app = common::spawn_app().await;
+    let resp = app
+        .post(
+            "/tools/bulk",
+            json!({"tools": [tool("tariff_lookup", "look up customs tariffs for shipments")]}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    // The text side's own rank, from `explain`: the vector side alone would find it too.
+    let text_rank = async |q: &str| {
+        let hits = app
+            .find(json!({"query": q, "limit": 10, "explain": true}))
+            .await;
+        hits.iter()
+            .find(|h| h["name"] == "tariff_lookup")
+            .map(|h| h["explain"]["text_rank"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(text_rank("customs tariffs").await, 1);
+
+    let resp = app
+        .post(
+            "/tools/bulk",
+            json!({"upsert": true, "tools": [tool("tariff_lookup", "estimate parcel postage")]}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(text_rank("parcel postage").await, 1);
+    assert_eq!(
+        text_rank("customs shipments").await,
+        Value::Null,
+        "the replaced text still matches"
+    );
+}

@@ -15,7 +15,7 @@ pub(super) const TOOL_COLUMNS: &str = "id, name, description, long_description, 
 
 /// The weighted full-text document of a tool, from the three fields of `domain::SearchText`
 /// bound as $15..$17 (GIN index `tools_search_vector_idx`).
-const SEARCH_VECTOR: &str = "setweight(to_tsvector('english', $15), 'A') || \
+pub(super) const SEARCH_VECTOR: &str = "setweight(to_tsvector('english', $15), 'A') || \
      setweight(to_tsvector('english', $16), 'B') || setweight(to_tsvector('english', $17), 'C')";
 
 #[derive(sqlx::FromRow)]
