@@ -136,7 +136,8 @@ run_pgbench() {
   shift 3
   prefix=$WORK/pgb-$N-$scenario-$c
   rm -f "$prefix".*
-  tps=$(PGOPTIONS="-c hnsw.ef_search=$HNSW_EF_SEARCH -c hnsw.iterative_scan=relaxed_order" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U toolbox -n -M prepared -c "$c" -j $((c < 2 ? c : 2)) \
+  # The session settings the service sets on each of its connections (store::connect_options).
+  tps=$(PGOPTIONS="-c hnsw.ef_search=$HNSW_EF_SEARCH -c hnsw.iterative_scan=relaxed_order -c plan_cache_mode=force_custom_plan" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U toolbox -n -M prepared -c "$c" -j $((c < 2 ? c : 2)) \
     -T "$DURATION" -f "$script" "$@" -l --log-prefix="$prefix" "$DB" 2>>"$WORK/pgbench.log" |
     sed -n 's/^tps = \([0-9.]*\) .*without.*/\1/p')
   local out
@@ -275,6 +276,8 @@ run_backend() {
   emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"startup_ms\",\"value\":$STARTUP_MS}"
   sleep 1
   emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"idle_rss_kb\",\"value\":$(rss_kb "$SERVICE_PID" VmRSS)}"
+  # Anonymous memory only: SQLite's memory-mapped file pages count in VmRSS but are page cache.
+  emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"idle_rss_anon_kb\",\"value\":$(rss_kb "$SERVICE_PID" RssAnon)}"
   log "N=$N $BACKEND: ready in ${STARTUP_MS} ms"
 
   list_rows=$(curl -fsS "$BASE/mcp/list_tools" -H 'content-type: application/json' -d @"$WORK/list.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
@@ -308,6 +311,7 @@ run_backend() {
     SKIP_WARMUP=1 run_wrk register "$c" WRK_MODE=register WRK_TAG="$(date +%s)c$c"
   done
   emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"loaded_rss_kb\",\"value\":$(rss_kb "$SERVICE_PID" VmRSS)}"
+  emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"loaded_rss_anon_kb\",\"value\":$(rss_kb "$SERVICE_PID" RssAnon)}"
   emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"peak_rss_kb\",\"value\":$(rss_kb "$SERVICE_PID" VmHWM)}"
   stop_service
   # Registration added tools: drop them so BENCH_REUSE=1 measures exactly N next time.
@@ -335,5 +339,7 @@ for N in "${NS[@]}"; do
   BACKEND=
 done
 
-python3 bench/report.py "$RESULTS" >"$OUT"
+SEARCH=()
+[ ! -s "$WORK/search.jsonl" ] || SEARCH=("$WORK/search.jsonl")
+python3 bench/report.py "$RESULTS" "${SEARCH[@]}" >"$OUT"
 log "wrote $OUT (raw results: $RESULTS)"

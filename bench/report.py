@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turns bench/load.sh's results.jsonl into BENCHMARKS.md (printed on stdout)."""
+"""Turns bench/load.sh's results.jsonl (and bench/search_scale.sh's search.jsonl, when given)
+into BENCHMARKS.md, printed on stdout."""
 
 import datetime
 import json
@@ -77,8 +78,8 @@ def side_by_side(rows, settings, n, backends, w):
     fact_row("Index build", lambda b, f, R: f"{f['index_build_ms'] / 1000:.1f} s" if "index_build_ms" in f else "none (exact in-memory index, built at startup)" if b == "sqlite" else "–")
     fact_row("Database size", lambda b, f, R: f"{f['db_mb']} MiB" if "db_mb" in f else "–")
     fact_row("Startup to ready", lambda b, f, R: f"{f['startup_ms']} ms" if "startup_ms" in f else "–")
-    fact_row("RSS idle", kib("idle_rss_kb"))
-    fact_row("RSS after the run", kib("loaded_rss_kb"))
+    fact_row("RSS idle (of which anonymous)", lambda b, f, R: f"{kib('idle_rss_kb')(b, f, R)} ({kib('idle_rss_anon_kb')(b, f, R)})")
+    fact_row("RSS after the run (of which anonymous)", lambda b, f, R: f"{kib('loaded_rss_kb')(b, f, R)} ({kib('loaded_rss_anon_kb')(b, f, R)})")
     fact_row("Recall@10 of the vector search", recall)
     fact_row("call_tool responses without an execution row", lambda b, f, R: str(sum(max(0, r["responses"] - r["rows"]) for r in R if r["kind"] == "executions")) if any(r["kind"] == "executions" for r in R) else "–")
     w("")
@@ -132,12 +133,43 @@ def targets(rows, settings, ns, w):
     w("")
 
 
+def search_quality(rows, w):
+    """bench/search_scale.sh's runs: MetaTool retrieval with N distractors, per store."""
+    runs = [r for r in rows if r["kind"] == "search"]
+    if not runs:
+        return
+    backends = [b for b in LABEL if any(r["backend"] == b for r in runs)]
+    w("## Search quality at scale\n")
+    w("`bench/search_scale.sh`: `toolbox eval` on the labelled MetaTool set (199 tools, 1,227 "
+      "queries, the find_tool code path) with N synthetic tools from bench/gen.py registered "
+      "beside them as distractors, on each store. Recall@k: share of a query's relevant tools "
+      "in the top k.\n")
+    for embedder in dict.fromkeys(r["report"]["embedder"] for r in runs):
+        mine = [r for r in runs if r["report"]["embedder"] == embedder]
+        w(f"Embedder: {embedder}.\n")
+        head = " | ".join(f"{LABEL[b]} R@1 | R@5 | NDCG@10 | MRR" for b in backends)
+        w(f"| Catalogue | Method | {head} |")
+        w("|---|---|" + "---:|---:|---:|---:|" * len(backends))
+        for n in sorted({r["n"] for r in mine}):
+            by_b = {r["backend"]: r["report"] for r in mine if r["n"] == n}
+            methods = next(iter(by_b.values()))["methods"]
+            for m in (x["method"] for x in methods):
+                cells = []
+                for b in backends:
+                    x = next((y for y in by_b.get(b, {}).get("methods", []) if y["method"] == m), None)
+                    cells.append(" | ".join(f"{x[k]:.3f}" for k in ("recall_at_1", "recall_at_5", "ndcg_at_10", "mrr"))
+                                 if x else "– | – | – | –")
+                w(f"| 199 + {n:,} | {m} | {' | '.join(cells)} |")
+        w("")
+
+
 def main():
-    rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+    rows = [json.loads(l) for a in sys.argv[1:] for l in open(a) if l.strip()]
     machine = next(r for r in rows if r["kind"] == "machine")
     settings = next(r for r in rows if r["kind"] == "settings")
-    ns = sorted({r["n"] for r in rows if "n" in r})
-    backends = [b for b in LABEL if any(backend(r) == b for r in rows if "n" in r)]
+    measured = [r for r in rows if r["kind"] != "search"]
+    ns = sorted({r["n"] for r in measured if "n" in r})
+    backends = [b for b in LABEL if any(backend(r) == b for r in measured if "n" in r)]
     out = []
     w = out.append
     w("# Benchmarks\n")
@@ -174,13 +206,14 @@ def main():
       "(numpy, bench/sqlite_db.py), same tie rule.")
     w("- SQLite runs the same scenarios on the same generated tools; it has no pgbench floor.\n")
 
-    targets(rows, settings, ns, w)
+    targets(measured, settings, ns, w)
+    search_quality(rows, w)
     if len(backends) > 1:
         w("## Side by side\n")
         for n in ns:
-            side_by_side(rows, settings, n, backends, w)
+            side_by_side(measured, settings, n, backends, w)
     for n, b in [(n, b) for n in ns for b in backends]:
-        R = [r for r in rows if r.get("n") == n and backend(r) == b]
+        R = [r for r in measured if r.get("n") == n and backend(r) == b]
         if not R:
             continue
         facts, http, db = by_kind(R)

@@ -57,6 +57,10 @@ pub struct EvalArgs {
     /// Labelled queries, one JSON object per line.
     #[arg(long, default_value = "bench/datasets/metatool/queries.jsonl")]
     pub queries: PathBuf,
+    /// Unlabelled tools (as `toolbox import` reads them) registered beside the labelled set,
+    /// to measure retrieval in a larger catalogue, e.g. bench/gen.py's synthetic tools.
+    #[arg(long)]
+    pub distractors: Option<PathBuf>,
     /// Methods to score (default: all four).
     #[arg(long, value_delimiter = ',', value_parser = ["vector", "text", "weighted", "rrf"])]
     pub method: Vec<String>,
@@ -127,7 +131,14 @@ async fn eval(args: EvalArgs, mut cfg: Config) -> anyhow::Result<()> {
         .await
         .context("creating a throwaway database on DATABASE_URL's server")?;
     cfg.database.url = scratch.url.clone();
-    let report = crate::eval::evaluate(cfg, &args.tools, &args.queries, &methods).await;
+    let report = crate::eval::evaluate(
+        cfg,
+        &args.tools,
+        &args.queries,
+        args.distractors.as_deref(),
+        &methods,
+    )
+    .await;
     scratch.drop_now().await?;
     let report = report?;
     if args.json {

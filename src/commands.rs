@@ -9,19 +9,13 @@ use serde_json::Value;
 
 use crate::app;
 use crate::config::Config;
-use crate::domain::parse_tool_list;
+use crate::domain::{NewTool, parse_tool_list};
 use crate::registry::{RegistryError, ReindexProgress};
 
 /// Reads tool definitions from `path` (a JSON array, `{"tools": [...]}`, or JSON Lines) and
 /// imports them in one transaction. Prints every problem and writes nothing if any item is bad.
 pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()> {
-    let raw =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let items = read_items(&raw).with_context(|| format!("cannot parse {}", path.display()))?;
-    let tools = match parse_tool_list(items) {
-        Ok(t) => t,
-        Err(errors) => return Err(report_problems(&errors, path)),
-    };
+    let tools = read_tool_file(path)?;
     let state = app::build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
     let started = Instant::now();
     let count = tools.len();
@@ -40,6 +34,15 @@ pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()
         Err(RegistryError::Invalid(errors)) => Err(report_problems(&errors, path)),
         Err(e) => Err(e).context("import failed; nothing was written"),
     }
+}
+
+/// Reads and validates the tool definitions in `path` (a JSON array, `{"tools": [...]}`, or
+/// JSON Lines), as `toolbox import` takes them; every invalid item is reported.
+pub fn read_tool_file(path: &Path) -> anyhow::Result<Vec<NewTool>> {
+    let raw =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let items = read_items(&raw).with_context(|| format!("cannot parse {}", path.display()))?;
+    parse_tool_list(items).map_err(|errors| report_problems(&errors, path))
 }
 
 /// A JSON array, an object with a `tools` array, or one JSON value per line.

@@ -25,6 +25,7 @@ async fn hybrid_recall_at_5_on_metatool_stays_at_or_above_the_recorded_baseline(
         cfg,
         Path::new("bench/datasets/metatool/tools.jsonl"),
         Path::new("bench/datasets/metatool/queries.jsonl"),
+        None,
         &methods,
     )
     .await

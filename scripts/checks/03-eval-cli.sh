@@ -20,4 +20,18 @@ fi
 leftover=$(DATABASE_URL="$TOOLBOX_TEST_DATABASE_URL" psql "$TOOLBOX_TEST_DATABASE_URL" -Atc \
   "SELECT count(*) FROM pg_database WHERE datname LIKE 'toolbox_eval_%'" 2>/dev/null || echo 0)
 [ "$leftover" = 0 ] || { echo "eval left $leftover database(s) behind" >&2; exit 1; }
+
+# --distractors: 300 generated tools join the catalogue (on both stores); the labelled tools
+# must still be found among them, and the report must say how large the catalogue was.
+python3 bench/gen.py 300 "$tmp/distractors" --queries 10 >/dev/null
+for url in "$TOOLBOX_TEST_DATABASE_URL" "sqlite://$tmp/eval.db"; do
+  DATABASE_URL="$url" LOG_LEVEL=warn "$TOOLBOX_BIN" eval --queries "$tmp/queries.jsonl" \
+    --distractors "$tmp/distractors/tools.jsonl" --method weighted --json > "$tmp/scaled.json"
+  python3 - "$tmp/scaled.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["tools"] == 199 and r["distractors"] == 300 and r["queries"] == 40, r
+assert r["methods"][0]["recall_at_5"] > 0.3, r
+PY
+done
 echo "toolbox eval: ok"

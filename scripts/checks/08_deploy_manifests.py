@@ -248,6 +248,12 @@ def check_kustomize() -> None:
                   + o["spec"]["template"]["spec"].get("initContainers", [])}
         if any(":" not in i for i in images):
             fail(f"{where}: an image has no tag: {images}")
+        # /mcp refuses Host headers it was not told about (403): the Ingress hosts must be listed.
+        cm = next(o for o in objects if o["kind"] == "ConfigMap" and "toolbox-config" in o["metadata"]["name"])
+        allowed = set(cm["data"].get("MCP_ALLOWED_HOSTS", "localhost,127.0.0.1,::1").split(","))
+        hosts = {r["host"] for o in objects if o["kind"] == "Ingress" for r in o["spec"].get("rules", [])}
+        if not hosts <= allowed:
+            fail(f"{where}: MCP_ALLOWED_HOSTS lacks the Ingress hosts {sorted(hosts - allowed)}")
 
 
 # --- Compose -------------------------------------------------------------------------------

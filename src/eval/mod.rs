@@ -23,6 +23,9 @@ use crate::store::{SearchFilter, Store};
 /// How many results each query asks for (NDCG is measured at 10).
 const DEPTH: u32 = 10;
 
+/// Distractors are imported this many at a time (one transaction each).
+const DISTRACTOR_CHUNK: usize = 2_000;
+
 /// The four methods the benchmark compares, with the configured fusion parameters.
 pub fn all_methods(cfg: &Config) -> Vec<SearchMethod> {
     vec![
@@ -45,6 +48,8 @@ pub struct MethodReport {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
     pub tools: usize,
+    /// Unlabelled tools registered beside the labelled set (`--distractors`).
+    pub distractors: usize,
     pub queries: usize,
     pub embedder: String,
     pub methods: Vec<MethodReport>,
@@ -62,8 +67,8 @@ impl Report {
     /// A Markdown table, as README shows it.
     pub fn table(&self) -> String {
         let mut out = format!(
-            "{} tools, {} queries, embedder {}\n\n| method | Recall@1 | Recall@5 | NDCG@10 | MRR |\n|---|---|---|---|---|\n",
-            self.tools, self.queries, self.embedder
+            "{} tools + {} distractors, {} queries, embedder {}\n\n| method | Recall@1 | Recall@5 | NDCG@10 | MRR |\n|---|---|---|---|---|\n",
+            self.tools, self.distractors, self.queries, self.embedder
         );
         for m in &self.methods {
             let s = &m.scores;
@@ -76,11 +81,13 @@ impl Report {
     }
 }
 
-/// Migrates the (empty) database `cfg` points at, registers the tools, and scores `methods`.
+/// Migrates the (empty) database `cfg` points at, registers the tools (and the unlabelled
+/// `distractors`, which only make the catalogue larger), and scores `methods`.
 pub async fn evaluate(
     cfg: Config,
     tools: &Path,
     queries: &Path,
+    distractors: Option<&Path>,
     methods: &[SearchMethod],
 ) -> anyhow::Result<Report> {
     let store = Store::connect(&cfg.database)?;
@@ -108,6 +115,19 @@ pub async fn evaluate(
         .buffer_unordered(8)
         .try_collect::<Vec<_>>()
         .await?;
+    let mut extra = 0;
+    if let Some(path) = distractors {
+        let all = crate::commands::read_tool_file(path)?;
+        extra = all.len();
+        let mut all = all.into_iter().peekable();
+        while all.peek().is_some() {
+            let chunk: Vec<_> = all.by_ref().take(DISTRACTOR_CHUNK).collect();
+            registry
+                .import(chunk, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("registering distractors: {e:?}"))?;
+        }
+    }
     let mut reports = Vec::new();
     for &method in methods {
         let scores = run_method(&registry, &labelled, method).await?;
@@ -118,6 +138,7 @@ pub async fn evaluate(
     }
     Ok(Report {
         tools: count,
+        distractors: extra,
         queries: labelled.len(),
         embedder,
         methods: reports,

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use futures::TryStreamExt;
 use sqlx::SqlitePool;
 
 use super::vector_from_blob;
@@ -106,21 +107,31 @@ impl VectorIndex {
     /// Loads every vector from one snapshot of the database, then swaps it in.
     async fn reload(&self, pool: &SqlitePool) -> Result<(), StoreError> {
         let mut tx = pool.begin().await?;
-        let seq: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM tool_vector_changes")
-            .fetch_one(&mut *tx)
-            .await?;
-        let rows: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT id, embedding FROM tools WHERE embedding IS NOT NULL")
-                .fetch_all(&mut *tx)
-                .await?;
-        tx.commit().await?;
+        let (seq, count, dimension): (i64, i64, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM tool_vector_changes), \
+                    count(*), max(length(embedding)) / 4 \
+             FROM tools WHERE embedding IS NOT NULL",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        // Sized once and filled row by row: no second copy of every vector while loading.
+        let (count, dimension) = (count as usize, dimension.unwrap_or(0) as usize);
         let mut fresh = Vectors {
             seq: Some(seq),
+            ids: Vec::with_capacity(count),
+            data: Vec::with_capacity(count * dimension),
+            position: HashMap::with_capacity(count),
             ..Vectors::default()
         };
-        for (id, blob) in rows {
+        let mut rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
+            "SELECT id, embedding FROM tools WHERE embedding IS NOT NULL",
+        )
+        .fetch(&mut *tx);
+        while let Some((id, blob)) = rows.try_next().await? {
             fresh.upsert(id, &vector_from_blob(&blob));
         }
+        drop(rows);
+        tx.commit().await?;
         tracing::debug!(vectors = fresh.ids.len(), seq, "vector index loaded");
         *self.write() = fresh;
         Ok(())
