@@ -1,5 +1,6 @@
-//! Measures vector search on the embedded store: sqlite-vec's exact scan over the `tools`
-//! table (what the store does) against a `vec0` virtual table, at N tools (argument 1).
+//! Measures vector search on the embedded store: `SqliteStore::search` (the exact in-memory
+//! index, src/store/sqlite/vectors.rs) against a sqlite-vec `vec0` virtual table (also an
+//! exact scan, inside SQLite), at N tools (argument 1).
 //!
 //! `cargo run --release --example sqlite_search_bench -- 100000`
 
@@ -137,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
             assert_eq!(hits.len(), 10);
         }
         let ms = t.elapsed().as_secs_f64() * 1000.0 / queries.len() as f64;
-        println!("store.search, exact scan, {label}: {ms:.1} ms/query");
+        println!("store.search, exact in-memory index, {label}: {ms:.1} ms/query");
     }
     let t = Instant::now();
     for q in &queries {
