@@ -240,3 +240,21 @@ async fn a_failed_miss_is_not_cached() {
     c.embed_one("q", InputKind::Query).await.unwrap();
     assert_eq!(fake.request_count(), 2);
 }
+
+#[tokio::test]
+async fn the_document_input_type_is_part_of_the_model_identity() {
+    let fake = FakeEmbedder::start(384).await;
+    let plain = client(&fake, &[]).0.model_id();
+    let passage = client(&fake, &[("EMBEDDING_DOCUMENT_INPUT_TYPE", "passage")])
+        .0
+        .model_id();
+    let document = client(&fake, &[("EMBEDDING_DOCUMENT_INPUT_TYPE", "document")])
+        .0
+        .model_id();
+    let query_only = client(&fake, &[("EMBEDDING_QUERY_INPUT_TYPE", "query")])
+        .0
+        .model_id();
+    assert_eq!(plain, query_only, "queries are never stored");
+    assert_ne!(plain, passage);
+    assert_ne!(passage, document);
+}

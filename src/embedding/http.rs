@@ -229,8 +229,14 @@ impl Embedder for HttpEmbedder {
         Ok(done.into_iter().flatten().collect())
     }
 
+    /// The document `input_type` changes the stored vectors, so it is part of the identity: a
+    /// change makes `embedding_model` differ and `toolbox reindex` re-embeds. (The query side
+    /// is never stored.) Without one, the model name alone, as before it was configurable.
     fn model_id(&self) -> String {
-        self.model.clone()
+        match &self.input_types.1 {
+            Some(t) => format!("{}|input_type={t:?}", self.model),
+            None => self.model.clone(),
+        }
     }
 
     fn stats(&self) -> Option<Arc<EmbeddingStats>> {
