@@ -228,7 +228,9 @@ def main():
             w(f"- HNSW index build: {facts['index_build_ms'] / 1000:.1f} s; index size {facts.get('index_mb', '?')} MiB.")
         w(f"- Startup to ready (already migrated): {facts.get('startup_ms', '?')} ms. RSS idle "
           f"{facts.get('idle_rss_kb', 0) / 1024:.1f} MiB, after the run {facts.get('loaded_rss_kb', 0) / 1024:.1f} MiB "
-          f"(peak {facts.get('peak_rss_kb', 0) / 1024:.1f} MiB).")
+          f"(peak {facts.get('peak_rss_kb', 0) / 1024:.1f} MiB)."
+          + (" On SQLite these count the memory-mapped database file once per open connection "
+             "(page cache, shared); the anonymous part is in the side-by-side table." if b == "sqlite" else ""))
         w(f"- list_tools filter returns {facts.get('list_rows', '?')} tools.\n")
         w("| Scenario | Clients | req/s | p50 ms | p95 ms | p99 ms | errors | DB p50 ms | DB req/s | × floor (p50) |")
         w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
