@@ -228,3 +228,24 @@ async fn built_in_tools_are_registered_at_startup() {
         assert_eq!(resp.status(), 200, "{name}");
     }
 }
+
+#[tokio::test]
+async fn the_name_of_the_bulk_route_cannot_be_registered() {
+    let app = spawn_app().await;
+    let resp = app
+        .post(
+            "/tools",
+            json!({"name": "bulk", "description": "x", "input_schema": {"type": "object"}}),
+        )
+        .await;
+    let body = problem(resp, 422).await;
+    assert_eq!(body["errors"][0]["pointer"], "/name");
+    assert_eq!(body["errors"][0]["rule"], "reserved");
+    let resp = app
+        .post(
+            "/tools",
+            json!({"name": "bulk_mail", "description": "x", "input_schema": {"type": "object"}}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+}

@@ -40,6 +40,9 @@ impl FieldError {
 #[serde(transparent)]
 pub struct ToolName(String);
 
+/// The one name a new tool cannot take: `/tools/bulk` is a route of its own.
+pub const RESERVED_NAME: &str = "bulk";
+
 impl ToolName {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let ok_len = !raw.is_empty() && raw.len() <= MAX_NAME;
@@ -135,6 +138,17 @@ impl NewTool {
         let name = match patch.name.as_deref() {
             None => {
                 errors.push(FieldError::new("/name", "required", "`name` is required"));
+                None
+            }
+            Some(RESERVED_NAME) => {
+                errors.push(FieldError::new(
+                    "/name",
+                    "reserved",
+                    format!(
+                        "{RESERVED_NAME:?} is reserved: /tools/{RESERVED_NAME} is the bulk import \
+                         route, so such a tool could not be fetched, updated or deleted"
+                    ),
+                ));
                 None
             }
             Some(raw) => ToolName::parse(raw).map_err(|e| errors.push(e)).ok(),
