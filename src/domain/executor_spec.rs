@@ -15,13 +15,26 @@ const METHODS: [&str; 4] = ["POST", "PUT", "PATCH", "GET"];
 const MAX_HEADERS: usize = 32;
 
 /// A tool that runs by sending its arguments as JSON to an HTTP endpoint.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct HttpExecutorSpec {
     pub url: reqwest::Url,
     pub method: reqwest::Method,
     /// Header names and values, values possibly secret: never log or return them.
     pub headers: Vec<(String, String)>,
     pub timeout: Option<Duration>,
+}
+
+/// Header names only: their values may be secrets.
+impl std::fmt::Debug for HttpExecutorSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("HttpExecutorSpec")
+            .field("url", &self.url.as_str())
+            .field("method", &self.method)
+            .field("headers", &names)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// The per-tool time limit (`config.timeout_ms`), if set.
@@ -218,6 +231,32 @@ mod tests {
         assert_eq!(spec.method, reqwest::Method::POST);
         assert_eq!(spec.timeout, Some(Duration::from_millis(500)));
         assert_eq!(spec.headers[0].1, "Bearer s3cret");
+        let shown = format!("{spec:?}");
+        assert!(
+            shown.contains("Authorization") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn debug_output_of_a_tool_never_shows_header_values() {
+        let patch = crate::domain::ToolPatch {
+            name: Some("remote".into()),
+            description: Some("calls out".into()),
+            input_schema: Some(json!({"type": "object"})),
+            config: Some(
+                json!({"executor": {"kind": "http", "url": "https://x.example/run",
+                "headers": {"X-Api-Key": "s3cret"}}}),
+            ),
+            ..Default::default()
+        };
+        let tool = crate::domain::NewTool::parse(patch.clone()).unwrap();
+        for shown in [format!("{patch:?}"), format!("{tool:?}")] {
+            assert!(
+                shown.contains("X-Api-Key") && !shown.contains("s3cret"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl std::fmt::Display for ToolName {
 }
 
 /// A complete, validated tool definition ready to be registered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct NewTool {
     pub name: ToolName,
     pub description: String,
@@ -96,7 +96,7 @@ pub struct NewTool {
 
 /// Unvalidated fields of a tool, as they arrive from a client. Used for both register
 /// (`name`, `description` and `input_schema` required) and update (everything optional).
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "weather_lookup",
@@ -494,7 +494,7 @@ pub fn embedded_text(
 }
 
 /// A registered tool.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct Tool {
     #[serde(skip)]
     pub id: i64,
@@ -540,6 +540,47 @@ pub struct ToolSummary {
     pub tool: Tool,
     /// Cosine similarity to the query (search only).
     pub similarity: Option<f32>,
+}
+
+// Debug shows a tool's config with executor header values redacted, as the API does: a
+// derived Debug would print them, and a `{:?}` in a log line must not leak a secret.
+
+impl std::fmt::Debug for Tool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tool")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("category", &self.category)
+            .field("version", &self.version)
+            .field("config", &super::executor_spec::redact_config(&self.config))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for NewTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTool")
+            .field("name", &self.name.as_str())
+            .field("category", &self.category)
+            .field("version", &self.version)
+            .field("config", &super::executor_spec::redact_config(&self.config))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ToolPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolPatch")
+            .field("name", &self.name)
+            .field(
+                "config",
+                &self
+                    .config
+                    .as_ref()
+                    .map(super::executor_spec::redact_config),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]
