@@ -133,3 +133,76 @@ async fn registering_a_tool_reaches_the_change_feed_through_postgres() {
     task.await.unwrap();
     app.stop().await;
 }
+
+/// Sends one HTTP/1.1 request on `stream` and reads its response: (status, headers, body).
+async fn exchange(stream: &mut tokio::net::TcpStream, request: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the server closed the connection");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the server closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let head = text[..end].to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let status = head[9..12].parse().unwrap();
+                return (status, head, text[end + 4..end + 4 + len].to_owned());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_mcp_request_leaves_the_connection_usable() {
+    let app = spawn_app().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Large enough that the server has not buffered it with the headers.
+    let padded = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list",
+                        "params": {"_meta": {"pad": "x".repeat(600_000)}}})
+    .to_string();
+    let small = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).to_string();
+    let request = |host: &str, body: &str| {
+        format!(
+            "POST /mcp HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (status, _, _) = exchange(&mut stream, &request("evil.example", &padded)).await;
+    assert_eq!(status, 403, "a Host not in MCP_ALLOWED_HOSTS is refused");
+    let (status, _, answer) = exchange(&mut stream, &request(&addr, &small)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"tools\""), "{answer}");
+}
+
+#[tokio::test]
+async fn an_mcp_body_over_the_limit_is_refused_with_413_and_the_connection_closed() {
+    let app = spawn_app_with(&[("MCP_MAX_BODY_BYTES", "2048")]).await;
+    let big = "x".repeat(4096);
+    let resp = app
+        .client
+        .post(app.url("/mcp"))
+        .header("Accept", "application/json, text/event-stream")
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"pad\":\"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.headers()["connection"], "close");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], 413);
+}

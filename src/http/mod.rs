@@ -6,6 +6,7 @@ pub mod edge;
 mod executions;
 mod extract;
 mod health;
+mod mcp_body;
 mod mcp_doc;
 pub mod openapi;
 mod rest_mcp;
@@ -30,6 +31,13 @@ pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Route
     let edge = state.config.edge.clone();
     let mut routes = routes();
     if let Some(service) = mcp {
+        let max = state.config.mcp.max_body_bytes;
+        let service = tower::ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(move |req, next| {
+                mcp_body::read_body_first(max, req, next)
+            }))
+            .map_response(axum::response::IntoResponse::into_response)
+            .service(service);
         routes = routes.route_service("/mcp", service);
     }
     if edge.metrics_port.is_none() {
