@@ -189,20 +189,24 @@ async fn a_refused_mcp_request_leaves_the_connection_usable() {
 }
 
 #[tokio::test]
-async fn an_mcp_body_over_the_limit_is_refused_with_413_and_the_connection_closed() {
+async fn an_mcp_body_over_the_limit_is_refused_with_413_closing_only_for_huge_bodies() {
     let app = spawn_app_with(&[("MCP_MAX_BODY_BYTES", "2048")]).await;
-    let big = "x".repeat(4096);
-    let resp = app
-        .client
-        .post(app.url("/mcp"))
-        .header("Accept", "application/json, text/event-stream")
-        .header("Content-Type", "application/json")
-        .body(format!("{{\"pad\":\"{big}\"}}"))
-        .send()
-        .await
-        .unwrap();
+    let post = |pad: usize| {
+        app.client
+            .post(app.url("/mcp"))
+            .header("Accept", "application/json, text/event-stream")
+            .header("Content-Type", "application/json")
+            .body(format!("{{\"pad\":\"{}\"}}", "x".repeat(pad)))
+            .send()
+    };
+    // Twice the limit: read to the end and dropped, the connection stays usable.
+    let resp = post(4096).await.unwrap();
     assert_eq!(resp.status(), 413);
-    assert_eq!(resp.headers()["connection"], "close");
+    assert!(resp.headers().get("connection").is_none());
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], 413);
+    // Past sixteen times the limit: answered without reading it, and closed.
+    let resp = post(64 * 1024).await.unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.headers()["connection"], "close");
 }

@@ -203,7 +203,6 @@ async def security(url: str) -> None:
         r = await http.post(url, content=b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"' + b"a" * 2_000_000 + b'"}}',
                             headers={**headers, "Content-Type": "application/json"})
         assert r.status_code == 413, (r.status_code, r.text[:200])
-        assert r.headers.get("connection") == "close", r.headers
         ok("a body over MCP_MAX_BODY_BYTES is refused (413)")
 
 

@@ -3,16 +3,21 @@
 //! rmcp refuses a request (a Host or Origin not allowed) without reading its body, and the
 //! HTTP server then has to close the connection: a client that reuses it sees a disconnect
 //! instead of its next answer. With the body read here first, a refused request leaves the
-//! connection clean. Bodies over `MCP_MAX_BODY_BYTES` are answered 413 here, with
-//! `Connection: close` (the rest of such a body is never read).
+//! connection clean. A body over `MCP_MAX_BODY_BYTES` is answered 413 here, after the rest of
+//! it has been read and dropped (so a client still sending it gets the answer, not a reset);
+//! past [`DRAIN_FACTOR`] times the limit the connection is closed instead.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 
 use crate::error::ApiError;
+
+/// How far past the limit an oversized body is still read (and dropped) before answering.
+const DRAIN_FACTOR: usize = 16;
 
 /// The middleware; `max` is `MCP_MAX_BODY_BYTES`.
 pub async fn read_body_first(max: usize, req: Request, next: Next) -> Response {
@@ -20,28 +25,70 @@ pub async fn read_body_first(max: usize, req: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return too_large(max);
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max.saturating_mul(DRAIN_FACTOR)) {
+        return closing(too_large(max));
     }
     let (parts, body) = req.into_parts();
-    match axum::body::to_bytes(body, max).await {
-        Ok(bytes) => {
+    match read_limited(body, max).await {
+        Read::Whole(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => too_large(max),
+        Read::TooLarge { drained: true } => too_large(max),
+        Read::TooLarge { drained: false } => closing(too_large(max)),
+        Read::Failed(e) => closing(
+            ApiError::bad_request(format!("could not read the request body: {e}")).into_response(),
+        ),
+    }
+}
+
+enum Read {
+    Whole(Bytes),
+    /// Over the limit; `drained`: the rest was read, the connection can carry on.
+    TooLarge {
+        drained: bool,
+    },
+    /// The client stopped sending mid-body.
+    Failed(axum::Error),
+}
+
+async fn read_limited(body: Body, max: usize) -> Read {
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => return Read::Failed(e),
+        };
+        seen += chunk.len();
+        if seen > max.saturating_mul(DRAIN_FACTOR) {
+            return Read::TooLarge { drained: false };
+        }
+        if seen <= max {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    if seen > max {
+        Read::TooLarge { drained: true }
+    } else {
+        Read::Whole(Bytes::from(kept))
     }
 }
 
 fn too_large(max: usize) -> Response {
-    let mut resp = ApiError::new(
+    ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload-too-large",
         "Payload too large",
         format!("MCP request bodies are limited to {max} bytes (MCP_MAX_BODY_BYTES)"),
     )
-    .into_response();
+    .into_response()
+}
+
+/// `resp` with `Connection: close`: the rest of the request body is never read.
+fn closing(mut resp: Response) -> Response {
     resp.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp
