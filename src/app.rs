@@ -45,6 +45,7 @@ impl App {
         let shutdown = CancellationToken::new();
         let changes = ChangeFeed::new();
         let store = state.registry.store().clone();
+        load_vector_index(&store).await;
         let mcp_state = McpState::new(
             state.registry.clone(),
             &cfg,
@@ -157,19 +158,6 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
     if migrate {
         migrate_store(&store, &cfg).await?;
     }
-    if let Store::Sqlite(s) = &store {
-        // Loaded now so the first search does not pay for it; a database not migrated yet
-        // is reported by /ready, and the first search loads the index.
-        let started = std::time::Instant::now();
-        match s.load_vectors().await {
-            Ok(vectors) => tracing::info!(
-                vectors,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "vector index loaded"
-            ),
-            Err(e) => tracing::warn!(error = %e, "vector index not loaded at startup"),
-        }
-    }
     let embedder = embedding::from_config(&cfg.embedding)?;
     let endpoint_up = if cfg.uses_builtin_embedder() {
         tracing::warn!(
@@ -238,6 +226,23 @@ async fn seed_when_embedder_returns(registry: RegistryService) {
                 wait = (wait * 2).min(Duration::from_secs(60));
             }
         }
+    }
+}
+
+/// Loads the embedded store's vector index before the server listens, so the first search
+/// does not pay for it. Only `serve` does this: the other commands that build a registry
+/// (import, reindex, seed, eval) load it on their first search, if they search at all. A
+/// database not migrated yet is reported by /ready, and the first search loads the index.
+async fn load_vector_index(store: &Store) {
+    let Store::Sqlite(s) = store else { return };
+    let started = std::time::Instant::now();
+    match s.load_vectors().await {
+        Ok(vectors) => tracing::info!(
+            vectors,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "vector index loaded"
+        ),
+        Err(e) => tracing::warn!(error = %e, "vector index not loaded at startup"),
     }
 }
 
