@@ -58,7 +58,7 @@ impl PgStore {
     ) -> Result<Vec<Candidate>, StoreError> {
         let rows = self.fetch_candidates(q, false).await?;
         let from_vector = rows.iter().filter(|r| r.from_vector).count() as i64;
-        let filtered = q.filter.category.is_some() || q.filter.tags.is_some();
+        let filtered = !q.filter.is_empty();
         let rows = if q.vector && filtered && from_vector < q.pool {
             self.fetch_candidates(q, true).await?
         } else {

@@ -85,6 +85,13 @@ pub struct SearchFilter {
     pub tags: Option<Vec<String>>,
 }
 
+impl SearchFilter {
+    /// Whether no condition is set (every tool matches).
+    pub fn is_empty(&self) -> bool {
+        self.category.is_none() && self.tags.is_none()
+    }
+}
+
 /// The embedding of a tool together with its provenance.
 pub struct StoredEmbedding<'a> {
     pub embedding: &'a Embedding,

@@ -114,7 +114,7 @@ impl SqliteStore {
         exclude: Option<i64>,
     ) -> Result<Vec<i64>, StoreError> {
         self.vectors.sync(&self.reader).await?;
-        let only = if filter.category.is_some() || filter.tags.is_some() {
+        let only = if !filter.is_empty() {
             let sql = format!(
                 "SELECT t.id FROM tools t WHERE {}",
                 tools::filter_sql(filter)

@@ -38,8 +38,7 @@ impl SqliteStore {
         };
         // bm25() is only defined in the query that MATCHes the FTS table, hence the inner
         // select; it is negative (lower is better), so it is negated into a score.
-        let unfiltered = q.filter.category.is_none() && q.filter.tags.is_none();
-        let matching = if expr.is_some() && unfiltered {
+        let matching = if expr.is_some() && q.filter.is_empty() {
             // Unfiltered: rank the full-text index alone, without a `tools` lookup per match.
             format!(
                 "SELECT rowid AS id, -bm25(tools_fts, {BM25_WEIGHTS}) AS rank \
