@@ -4,11 +4,11 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::fresh_database;
-use common::process::free_port;
+use common::process::{free_port, serve};
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
 
@@ -27,15 +27,8 @@ impl Drop for Replica {
 
 fn start_replica(db: &str, extra: &[(&str, &str)]) -> Replica {
     let port = free_port();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("serve")
-        .env_clear()
-        .env("DATABASE_URL", db)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("DB_POOL_SIZE", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut cmd = serve(db, port);
+    cmd.env("DB_POOL_SIZE", "2");
     for (k, v) in extra {
         cmd.env(k, v);
     }

@@ -3,15 +3,14 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::fake_embedder::{FakeEmbedder, Mode};
 use common::fresh_database;
-use common::process::{Child, free_port, wait_ready};
+use common::process::{Child, free_port, serve, wait_ready};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
 const IN_FLIGHT: usize = 16;
 
 #[tokio::test]
@@ -20,19 +19,12 @@ async fn sigterm_finishes_every_request_in_flight_and_exits_cleanly() {
     let db = fresh_database().await;
     let port = free_port();
     let mut child = Child(
-        Command::new(BIN)
-            .arg("serve")
-            .env_clear()
-            .env("DATABASE_URL", &db)
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
+        serve(&db, port)
             .env("EMBEDDING_ENDPOINT_URL", &embedder.url)
             .env("ENABLE_CACHE", "false")
             .env("EMBEDDING_TIMEOUT_MS", "30000")
             .env("SHUTDOWN_TIMEOUT", "30")
             .env("WORKERS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
@@ -127,15 +119,8 @@ async fn traces_go_to_the_otlp_endpoint_and_are_flushed_on_sigterm() {
     let db = fresh_database().await;
     let port = free_port();
     let mut child = Child(
-        Command::new(BIN)
-            .arg("serve")
-            .env_clear()
-            .env("DATABASE_URL", &db)
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
+        serve(&db, port)
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );

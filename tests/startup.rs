@@ -2,10 +2,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::fresh_database;
-use common::process::{Child, free_port, wait_ready};
+use common::process::{Child, free_port, serve, wait_ready};
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
@@ -14,18 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
 async fn the_binary_serves_register_find_and_call_end_to_end() {
     let db = fresh_database().await;
     let port = free_port();
-    let _child = Child(
-        Command::new(BIN)
-            .arg("serve")
-            .env_clear()
-            .env("DATABASE_URL", &db)
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _child = Child(serve(&db, port).spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base).await;
     let client = reqwest::Client::new();

@@ -1,6 +1,21 @@
 //! Helpers for tests that start the real binary as a child process.
 
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// `toolbox serve` on `database_url` at 127.0.0.1:`port`, with an otherwise empty
+/// environment and its output discarded; add settings with `.env(..)` before spawning.
+pub fn serve(database_url: &str, port: u16) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_toolbox"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
 
 /// A free TCP port on loopback (released before the caller binds it).
 pub fn free_port() -> u16 {
