@@ -31,7 +31,9 @@ pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()
             );
             Ok(())
         }
-        Err(RegistryError::Invalid(errors)) => Err(report_problems(&errors, path)),
+        Err(RegistryError::Invalid(errors) | RegistryError::ImportConflicts(errors)) => {
+            Err(report_problems(&errors, path))
+        }
         Err(e) => Err(e).context("import failed; nothing was written"),
     }
 }

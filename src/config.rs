@@ -104,6 +104,9 @@ pub struct BulkConfig {
     pub max_tools: usize,
 }
 
+/// `MAX_SEARCH_LIMIT` when unset: the most results one search may ask for.
+pub const DEFAULT_MAX_SEARCH_LIMIT: u32 = 100;
+
 #[derive(Debug, Clone)]
 pub struct SearchConfig {
     pub default_threshold: f32,
@@ -223,7 +226,7 @@ impl Config {
                 "must be a cosine similarity between -1 and 1",
             ));
         }
-        let max_limit: u32 = env.parse("MAX_SEARCH_LIMIT", 100)?;
+        let max_limit: u32 = env.parse("MAX_SEARCH_LIMIT", DEFAULT_MAX_SEARCH_LIMIT)?;
         let default_limit: u32 = env.parse("DEFAULT_SEARCH_LIMIT", 10)?;
         if default_limit == 0 || default_limit > max_limit {
             return Err(env.invalid(

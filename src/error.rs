@@ -4,6 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::domain::FieldError;
 use crate::embedding::EmbeddingError;
 use crate::executor::ExecError;
 use crate::registry::RegistryError;
@@ -112,6 +113,15 @@ impl From<RegistryError> for ApiError {
     }
 }
 
+/// `pointer: message; ...`, the `detail` of a problem that lists field errors.
+fn field_errors_detail(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.pointer, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn registry_problem(e: RegistryError) -> ApiError {
     {
         match e {
@@ -135,20 +145,20 @@ fn registry_problem(e: RegistryError) -> ApiError {
                 "Built-in tool",
                 format!("{name:?} is built into the service and cannot be changed or deleted"),
             ),
-            RegistryError::Invalid(errors) => {
-                let detail = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.pointer, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid-tool",
-                    "Invalid tool definition",
-                    detail,
-                )
-                .with("errors", json!(errors))
-            }
+            RegistryError::ImportConflicts(errors) => ApiError::new(
+                StatusCode::CONFLICT,
+                "import-conflict",
+                "Import conflicts with registered tools",
+                field_errors_detail(&errors),
+            )
+            .with("errors", json!(errors)),
+            RegistryError::Invalid(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-tool",
+                "Invalid tool definition",
+                field_errors_detail(&errors),
+            )
+            .with("errors", json!(errors)),
             RegistryError::InvalidArguments { tool, violations } => {
                 let detail = violations
                     .iter()
@@ -225,8 +235,10 @@ fn registry_problem(e: RegistryError) -> ApiError {
                 "Execution not found",
                 format!("no execution with id {id} (it may have been pruned)"),
             ),
+            // The tool exists but its state (registered for discovery only) rules calls out:
+            // a conflict with the resource, not a server fault, so no 5xx.
             RegistryError::Exec(e @ ExecError::NotExecutable(_)) => ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
+                StatusCode::CONFLICT,
                 "not-executable",
                 "Tool not executable",
                 e.to_string(),

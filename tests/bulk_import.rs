@@ -86,7 +86,7 @@ async fn one_invalid_item_rejects_the_import_listing_every_problem_by_index() {
             json!({"tools": [tool("ok2", "x"), tool("calculator", "x")]}),
         )
         .await;
-    let body = problem(resp, 422).await;
+    let body = problem(resp, 409).await;
     assert_eq!(pointers(&body), ["/tools/1/name"]);
     assert_eq!(body["errors"][0]["rule"], "builtin");
 }
@@ -104,7 +104,8 @@ async fn existing_names_are_refused_unless_upsert_is_set() {
             json!({"tools": [tool("new_one", "x"), tool("kept", "new text")]}),
         )
         .await;
-    let body = problem(resp, 422).await;
+    let body = problem(resp, 409).await;
+    assert_eq!(body["type"], "urn:toolbox:problem:import-conflict");
     assert_eq!(pointers(&body), ["/tools/1/name"]);
     assert_eq!(
         app.count("SELECT count(*) FROM tools WHERE name = 'new_one'")

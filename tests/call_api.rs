@@ -234,6 +234,6 @@ async fn calling_a_registered_tool_without_an_executor_says_so() {
             json!({"tool_name": "catalogue_only", "arguments": {}}),
         )
         .await;
-    let body = problem(resp, 501).await;
+    let body = problem(resp, 409).await;
     assert!(body["detail"].as_str().unwrap().contains("no executor"));
 }

@@ -81,7 +81,7 @@ async fn a_discovery_only_tool_is_not_executable() {
     let app = spawn_app().await;
     app.register("weather", "Weather for a city", "web", &[])
         .await;
-    let body = problem(call(&app, "weather", json!({})).await, 501).await;
+    let body = problem(call(&app, "weather", json!({})).await, 409).await;
     assert_eq!(body["error_kind"], "not_executable");
 }
 

@@ -138,6 +138,43 @@ async fn stats_match_the_rows() {
 }
 
 #[tokio::test]
+async fn a_window_longer_than_366_days_counts_as_366_days() {
+    let app = spawn_app().await;
+    let stats: Value = app
+        .get("/tools/calculator/stats?window=99999999d")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["window_seconds"], 366 * 86_400);
+    for bad in ["0s", "05m", "%2B5m", "999999999d"] {
+        problem(
+            app.get(&format!("/tools/calculator/stats?window={bad}"))
+                .await,
+            400,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_is_digits_only_as_the_description_says() {
+    let app = spawn_app().await;
+    make_history(&app).await;
+    let page = app.get("/tools/calculator/executions?cursor=99999").await;
+    assert_eq!(page.status(), 200);
+    for bad in ["%2B5", "-5", "%00", "1234567890123456789"] {
+        let body = problem(
+            app.get(&format!("/tools/calculator/executions?cursor={bad}"))
+                .await,
+            400,
+        )
+        .await;
+        assert_eq!(body["parameter"], "cursor", "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn rows_past_the_retention_period_are_pruned_at_startup() {
     let app = spawn_app().await;
     make_history(&app).await;

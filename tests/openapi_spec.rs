@@ -131,3 +131,80 @@ fn request_bodies_carry_examples() {
         );
     }
 }
+
+#[test]
+fn every_operation_has_its_own_operation_id() {
+    let spec = spec();
+    let mut seen = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                seen.insert(id.clone()),
+                "{method} {path}: operationId {id:?} used twice"
+            );
+        }
+    }
+}
+
+#[test]
+fn registering_a_tool_requires_name_description_and_input_schema_not_null() {
+    let spec = spec();
+    let new_tool = &spec["components"]["schemas"]["NewTool"];
+    assert_eq!(
+        new_tool["required"],
+        serde_json::json!(["name", "description", "input_schema"])
+    );
+    assert_eq!(new_tool["properties"]["input_schema"]["type"], "object");
+    assert_eq!(
+        spec["paths"]["/tools"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/NewTool"
+    );
+    assert_eq!(
+        spec["components"]["schemas"]["BulkRequest"]["properties"]["tools"]["items"]["$ref"],
+        "#/components/schemas/NewTool"
+    );
+    // An update names only what changes.
+    assert!(
+        spec["components"]["schemas"]["ToolPatch"]
+            .get("required")
+            .is_none()
+    );
+}
+
+#[test]
+fn search_limits_in_the_description_are_the_configured_ones() {
+    let spec = serde_json::to_value(toolbox::http::openapi::spec_for(37)).unwrap();
+    assert_eq!(
+        spec["components"]["schemas"]["FindToolRequest"]["properties"]["limit"]["maximum"],
+        37
+    );
+    let similar = spec["paths"]["/tools/{name}/similar"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(similar["schema"]["maximum"], 37);
+}
+
+#[test]
+fn the_outcome_filter_lists_every_error_kind() {
+    let spec = spec();
+    let outcome = spec["paths"]["/tools/{name}/executions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "outcome")
+        .unwrap()
+        .clone();
+    let pattern = outcome["schema"]["pattern"].as_str().unwrap();
+    for kind in toolbox::registry::CallErrorKind::ALL {
+        assert!(
+            pattern.contains(&format!("|{}|", kind.as_str()))
+                || pattern.contains(&format!("|{})", kind.as_str())),
+            "{kind} is missing from the outcome pattern {pattern}"
+        );
+    }
+}

@@ -85,6 +85,22 @@ async fn find_tool_honours_limit() {
 }
 
 #[tokio::test]
+async fn a_whole_number_written_with_a_decimal_point_is_an_integer_limit() {
+    // JSON Schema (and so the API description) counts 2.0 as an integer.
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let hits = app
+        .find(json!({"query": "send a message", "limit": 2.0}))
+        .await;
+    assert_eq!(hits.len(), 2);
+    let resp = app
+        .post("/mcp/find_tool", json!({"query": "x", "limit": 2.5}))
+        .await;
+    let b = problem(resp, 422).await;
+    assert_eq!(b["errors"][0]["pointer"], "/limit");
+}
+
+#[tokio::test]
 async fn find_tool_drops_results_below_the_threshold() {
     let app = spawn_app().await;
     catalogue(&app).await;

@@ -5,6 +5,7 @@
 mod bulk;
 mod embedding;
 mod executor_spec;
+mod integer;
 mod search;
 mod tool;
 
@@ -13,6 +14,7 @@ pub use embedding::Embedding;
 pub use executor_spec::{
     HttpExecutorSpec, REDACTED, config_timeout, http_executor, redact_config, restore_redacted,
 };
+pub use integer::optional_integer;
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{
     FieldError, NewTool, SearchText, Tool, ToolName, ToolPatch, ToolSummary, embedded_text,

@@ -27,8 +27,10 @@ pub struct BulkRequest {
     pub upsert: bool,
 }
 
-/// Registers many tools in one transaction: all of them, or none (admin).
-#[utoipa::path(post, path = "/tools/bulk", tag = "tools", request_body = BulkRequest,
+/// Registers many tools in one transaction: all of them, or none (admin). A definition that
+/// is invalid is 422; a name that exists (without `upsert`) or is built in is 409; either way
+/// `errors` lists every item at fault by `/tools/{index}/...`.
+#[utoipa::path(post, path = "/tools/bulk", tag = "tools", operation_id = "import_tools", request_body = BulkRequest,
     responses((status = 200, description = "What was created and updated", body = ImportOutcome)))]
 pub async fn import(
     State(state): State<AppState>,

@@ -49,7 +49,9 @@ impl From<ToolSummary> for ToolListItem {
 pub struct FindToolRequest {
     #[schema(min_length = 1, max_length = 2000)]
     pub query: String,
-    #[schema(minimum = 1)]
+    /// 1..=`MAX_SEARCH_LIMIT` (the served description gives the configured maximum).
+    #[schema(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::domain::optional_integer")]
     pub limit: Option<i64>,
     #[schema(minimum = -1.0, maximum = 1.0)]
     pub threshold: Option<f64>,
@@ -157,7 +159,7 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// How many similar tools to return (1..=MAX_SEARCH_LIMIT, default 5).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

@@ -26,11 +26,13 @@ fn bad_param(name: &str, detail: String) -> ApiError {
     .with("parameter", name.into())
 }
 
-#[utoipa::path(get, path = "/tools/{name}/executions", tag = "executions",
+#[utoipa::path(get, path = "/tools/{name}/executions", tag = "executions", operation_id = "list_executions",
     params(("name" = String, Path, description = "Tool name"),
-        ("limit" = Option<i64>, Query, description = "1-200, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-        ("outcome" = Option<String>, Query, description = "all, success, failure or an error_kind")),
+        ("limit" = Option<i64>, Query, description = "1-200, default 50", minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page",
+            pattern = "^[0-9]{0,18}$"),
+        ("outcome" = Option<String>, Query, description = "all, success, failure or an error_kind",
+            pattern = "^(|all|success|failure|invalid_arguments|tool_error|timeout|unavailable|not_found|not_executable)$")),
     responses((status = 200, description = "Runs, newest first, and `next_cursor`")))]
 pub async fn list(
     State(state): State<AppState>,
@@ -47,12 +49,18 @@ pub async fn list(
     }
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            bad_param(
-                "cursor",
-                "`cursor` must be a `next_cursor` value from a previous page".into(),
-            )
-        })?),
+        // Digits only, as the description's pattern says (no sign, no `+`).
+        Some(c) => Some(
+            c.parse::<i64>()
+                .ok()
+                .filter(|_| c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    bad_param(
+                        "cursor",
+                        "`cursor` must be a `next_cursor` value from a previous page".into(),
+                    )
+                })?,
+        ),
     };
     let outcome = parse_outcome(q.outcome.as_deref())?;
     let page = state
@@ -62,7 +70,7 @@ pub async fn list(
     Ok(Json(page))
 }
 
-#[utoipa::path(get, path = "/executions/{id}", tag = "executions",
+#[utoipa::path(get, path = "/executions/{id}", tag = "executions", operation_id = "get_execution",
     params(("id" = String, Path, description = "Execution id")),
     responses((status = 200, description = "One run")))]
 pub async fn get(
@@ -73,9 +81,10 @@ pub async fn get(
     Ok(Json(state.registry.execution(id).await?))
 }
 
-#[utoipa::path(get, path = "/tools/{name}/stats", tag = "executions",
+#[utoipa::path(get, path = "/tools/{name}/stats", tag = "executions", operation_id = "tool_stats",
     params(("name" = String, Path, description = "Tool name"),
-        ("window" = Option<String>, Query, description = "e.g. 90s, 15m, 24h (default), 7d")),
+        ("window" = Option<String>, Query, pattern = r"^[1-9][0-9]{0,7}[smhd]$",
+            description = "e.g. 90s, 15m, 24h (default), 7d; longer than 366d counts as 366d")),
     responses((status = 200, description = "Calls, success rate, p50/p95/p99 duration")))]
 pub async fn stats(
     State(state): State<AppState>,
@@ -85,14 +94,16 @@ pub async fn stats(
     let name = RegistryService::parse_name(&name)?;
     let window = match q.window.as_deref() {
         None => Duration::from_secs(86_400),
-        Some(w) => parse_window(w)
-            .filter(|d| *d <= MAX_WINDOW && !d.is_zero())
-            .ok_or_else(|| {
-                bad_param(
-                    "window",
-                    "`window` must be a duration like 90s, 15m, 24h or 7d, at most 366d".into(),
-                )
-            })?,
+        // Longer windows are clamped rather than refused: the answer's `window_seconds` says
+        // which window was counted, and a caller asking for "everything" gets it.
+        Some(w) => parse_window(w).map(|d| d.min(MAX_WINDOW)).ok_or_else(|| {
+            bad_param(
+                "window",
+                "`window` must be a duration like 90s, 15m, 24h or 7d: 1 to 8 digits, \
+                 no leading zero, then s, m, h or d"
+                    .into(),
+            )
+        })?,
     };
     Ok(Json(state.registry.stats(name.as_str(), window).await?))
 }
@@ -131,13 +142,21 @@ fn parse_outcome(raw: Option<&str>) -> Result<OutcomeFilter, ApiError> {
     })
 }
 
-/// `90s`, `15m`, `24h`, `7d`.
+/// `90s`, `15m`, `24h`, `7d`: exactly what the description's pattern
+/// `^[1-9][0-9]{0,7}[smhd]$` allows, so the description and the parser cannot disagree.
 fn parse_window(raw: &str) -> Option<Duration> {
     // The unit is one ASCII letter; anything else (including multi-byte text) is refused.
     if !raw.is_ascii() {
         return None;
     }
     let (num, unit) = raw.split_at(raw.len().checked_sub(1)?);
+    if num.is_empty()
+        || num.len() > 8
+        || num.starts_with('0')
+        || !num.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
     let n: u64 = num.parse().ok()?;
     let secs = match unit {
         "s" => n,
@@ -157,7 +176,22 @@ mod tests {
     fn windows_parse_and_odd_text_is_refused_without_panicking() {
         assert_eq!(parse_window("15m"), Some(Duration::from_secs(900)));
         assert_eq!(parse_window("7d"), Some(Duration::from_secs(7 * 86_400)));
-        for bad in ["", "d", "\u{80}", "5é", "x5m", "99999999999999999999d"] {
+        assert_eq!(
+            parse_window("99999999d"),
+            Some(Duration::from_secs(99_999_999 * 86_400))
+        );
+        for bad in [
+            "",
+            "d",
+            "\u{80}",
+            "5é",
+            "x5m",
+            "0s",
+            "05m",
+            "+5m",
+            "999999999d",
+            "99999999999999999999d",
+        ] {
             assert_eq!(parse_window(bad), None, "{bad:?}");
         }
     }

@@ -44,7 +44,7 @@ pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Route
         routes = routes.route("/metrics", get(health::metrics));
     }
     let app = routes
-        .merge(openapi::docs())
+        .merge(openapi::docs(state.config.search.max_limit))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

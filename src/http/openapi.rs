@@ -10,10 +10,12 @@ use axum::Router;
 use axum::http::Method;
 use serde::Serialize;
 use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayItems, Object, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
-    Content, OpenApi as Spec, OpenApiVersion, Ref, RefOr, Response, ResponseBuilder,
-    SecurityRequirement,
+    Content, OpenApi as Spec, OpenApiVersion, Ref, RefOr, Required, Response, ResponseBuilder,
+    Schema, SecurityRequirement,
 };
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
@@ -62,20 +64,168 @@ pub struct Problem {
         super::executions::get,
     ),
     components(schemas(Problem)),
-    modifiers(&CommonProblems)
+    modifiers(&NewToolBody, &CommonProblems)
 )]
 pub struct ApiDoc;
 
-/// The description as served: OpenAPI 3.1.
+/// The description with the default configuration: OpenAPI 3.1.
 pub fn spec() -> Spec {
+    spec_for(crate::config::DEFAULT_MAX_SEARCH_LIMIT)
+}
+
+/// The description as served: search limits are the configured ones, so a client (or a
+/// fuzzer) that keeps to the description is never refused for a limit it could not know.
+pub fn spec_for(max_search_limit: u32) -> Spec {
     let mut spec = ApiDoc::openapi();
     spec.openapi = OpenApiVersion::Version31;
+    set_search_limit(&mut spec, max_search_limit);
+    set_tool_field_rules(&mut spec);
     spec
 }
 
+/// A character that may stand anywhere in a label: not a control character (`char::is_control`).
+const LABEL_CHAR: &str = r"[^\u0000-\u001f\u007f-\u009f]";
+/// A label's first and last character: also not whitespace.
+const LABEL_EDGE: &str = r"[^\u0000-\u001f\u007f-\u009f\s]";
+
+/// The rules `domain::tool` checks that derive macros cannot say: labels (`category`,
+/// `version`, each tag) have no control characters and no surrounding whitespace; a
+/// description or example is not blank; tags and examples have a length. Described here so a
+/// client that keeps to the description is not refused.
+fn set_tool_field_rules(spec: &mut Spec) {
+    let label = format!("^{LABEL_EDGE}(?:{LABEL_CHAR}*{LABEL_EDGE})?$");
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for schema in ["ToolPatch", "NewTool"] {
+        let Some(RefOr::T(Schema::Object(tool))) = components.schemas.get_mut(schema) else {
+            continue;
+        };
+        for (field, pattern, max) in [
+            ("category", label.as_str(), Some(64)),
+            ("version", &label, Some(64)),
+            ("tags", &label, Some(64)),
+            ("description", r"\S", None),
+            ("examples", r"\S", Some(1024)),
+        ] {
+            if let Some(string) = tool.properties.get_mut(field).and_then(string_schema) {
+                string.pattern = Some(pattern.to_owned());
+                string.min_length = Some(1);
+                if max.is_some() {
+                    string.max_length = max;
+                }
+            }
+        }
+    }
+}
+
+/// The string schema of a property: the property itself, or its items when it is a list.
+fn string_schema(prop: &mut RefOr<Schema>) -> Option<&mut Object> {
+    match prop {
+        RefOr::T(Schema::Object(o)) => Some(o),
+        RefOr::T(Schema::Array(a)) => match &mut a.items {
+            ArrayItems::RefOrSchema(item) => match item.as_mut() {
+                RefOr::T(Schema::Object(o)) => Some(o),
+                _ => None,
+            },
+            ArrayItems::False => None,
+        },
+        _ => None,
+    }
+}
+
 /// `/openapi.json` and `/docs`.
-pub fn docs() -> Router<AppState> {
-    Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", spec()))
+pub fn docs(max_search_limit: u32) -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", spec_for(max_search_limit)))
+}
+
+/// The `limit` of `find_tool` and of `similar` goes up to `MAX_SEARCH_LIMIT`.
+fn set_search_limit(spec: &mut Spec, max: u32) {
+    let max = Some(utoipa::Number::UInt(max as usize));
+    let find = spec
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("FindToolRequest"));
+    if let Some(RefOr::T(Schema::Object(find))) = find {
+        if let Some(RefOr::T(Schema::Object(limit))) = find.properties.get_mut("limit") {
+            limit.maximum = max.clone();
+        }
+    }
+    let similar = spec
+        .paths
+        .paths
+        .get_mut("/tools/{name}/similar")
+        .and_then(|item| item.get.as_mut())
+        .and_then(|op| op.parameters.as_mut());
+    for param in similar.into_iter().flatten() {
+        if param.name == "limit" {
+            if let Some(RefOr::T(Schema::Object(limit))) = param.schema.as_mut() {
+                limit.maximum = max.clone();
+            }
+        }
+    }
+}
+
+/// `POST /tools` and `PUT /tools/{name}` take the same fields, but creating a tool needs
+/// `name`, `description` and `input_schema` (not null): the create body is described as its own
+/// schema, `NewTool`, made from `ToolPatch` so the field list exists once. `POST /tools/bulk`
+/// takes a list of them.
+pub struct NewToolBody;
+
+const NEW_TOOL_REQUIRED: [&str; 3] = ["name", "description", "input_schema"];
+
+impl Modify for NewToolBody {
+    fn modify(&self, spec: &mut Spec) {
+        let Some(components) = spec.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(patch))) = components.schemas.get("ToolPatch") else {
+            return;
+        };
+        let mut new = patch.clone();
+        new.required = NEW_TOOL_REQUIRED.map(String::from).to_vec();
+        new.description = Some("A tool definition to register.".into());
+        for field in NEW_TOOL_REQUIRED {
+            if let Some(RefOr::T(Schema::Object(prop))) = new.properties.get_mut(field) {
+                if let SchemaType::Array(types) = &prop.schema_type {
+                    let types: Vec<Type> = types
+                        .iter()
+                        .filter(|t| **t != Type::Null)
+                        .cloned()
+                        .collect();
+                    prop.schema_type = match types.as_slice() {
+                        [one] => SchemaType::Type(one.clone()),
+                        _ => SchemaType::Array(types),
+                    };
+                }
+            }
+        }
+        components
+            .schemas
+            .insert("NewTool".into(), RefOr::T(Schema::Object(new)));
+        if let Some(RefOr::T(Schema::Object(bulk))) = components.schemas.get_mut("BulkRequest") {
+            if let Some(RefOr::T(Schema::Array(tools))) = bulk.properties.get_mut("tools") {
+                tools.items =
+                    ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name("NewTool").into()));
+            }
+        }
+        let post = spec
+            .paths
+            .paths
+            .get_mut("/tools")
+            .and_then(|item| item.post.as_mut());
+        if let Some(op) = post {
+            op.request_body = Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("NewTool"))),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            );
+        }
+    }
 }
 
 /// Adds the security schemes and the problem responses each operation can give.

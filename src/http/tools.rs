@@ -14,7 +14,7 @@ use crate::registry::{RegistryError, RegistryService};
 use crate::store::SearchFilter;
 
 /// Registers a tool.
-#[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolPatch,
+#[utoipa::path(post, path = "/tools", tag = "tools", operation_id = "register_tool", request_body = ToolPatch,
     responses((status = 201, description = "Registered", body = Tool,
         headers(("location" = String, description = "URL of the new tool")))))]
 pub async fn register(
@@ -33,7 +33,7 @@ pub async fn register(
 }
 
 /// Lists tools, optionally filtered by category and tags.
-#[utoipa::path(get, path = "/tools", tag = "tools", params(ListQuery),
+#[utoipa::path(get, path = "/tools", tag = "tools", operation_id = "list_registered_tools", params(ListQuery),
     responses((status = 200, description = "Registered tools", body = Vec<Tool>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ pub async fn list(
 }
 
 /// One tool by name.
-#[utoipa::path(get, path = "/tools/{name}", tag = "tools", params(("name" = String, Path, example = "calculator")),
+#[utoipa::path(get, path = "/tools/{name}", tag = "tools", operation_id = "get_tool", params(("name" = String, Path, example = "calculator")),
     responses((status = 200, description = "The tool", body = Tool)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn get(
 }
 
 /// Changes some fields of a tool.
-#[utoipa::path(put, path = "/tools/{name}", tag = "tools", params(("name" = String, Path, example = "weather_lookup")),
+#[utoipa::path(put, path = "/tools/{name}", tag = "tools", operation_id = "update_tool", params(("name" = String, Path, example = "weather_lookup")),
     request_body = ToolPatch, responses((status = 200, description = "The updated tool", body = Tool)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -72,7 +72,7 @@ pub async fn update(
 }
 
 /// Deletes a tool.
-#[utoipa::path(delete, path = "/tools/{name}", tag = "tools", params(("name" = String, Path, example = "weather_lookup")),
+#[utoipa::path(delete, path = "/tools/{name}", tag = "tools", operation_id = "delete_tool", params(("name" = String, Path, example = "weather_lookup")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn delete(
 }
 
 /// Tools whose descriptions are closest to this one's.
-#[utoipa::path(get, path = "/tools/{name}/similar", tag = "tools",
+#[utoipa::path(get, path = "/tools/{name}/similar", tag = "tools", operation_id = "similar_tools",
     params(("name" = String, Path, example = "calculator"), SimilarQuery),
     responses((status = 200, description = "Similar tools, closest first", body = Vec<FindHit>)))]
 pub async fn similar(

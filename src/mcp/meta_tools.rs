@@ -131,6 +131,7 @@ fn find_output_schema() -> Value {
 #[derive(Deserialize)]
 struct FindArgs {
     query: String,
+    #[serde(default, deserialize_with = "crate::domain::optional_integer")]
     limit: Option<u32>,
     category: Option<String>,
     tags: Option<Vec<String>>,

@@ -65,7 +65,7 @@ impl RegistryService {
             }
         }
         if !errors.is_empty() {
-            return Err(RegistryError::Invalid(errors));
+            return Err(RegistryError::ImportConflicts(errors));
         }
         let model = self.embedder.model_id();
         let hashes: Vec<String> = tools

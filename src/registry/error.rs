@@ -17,6 +17,9 @@ pub enum RegistryError {
     Builtin(String),
     #[error("invalid tool definition")]
     Invalid(Vec<FieldError>),
+    /// An import names tools that exist (without `upsert`) or are built in: each by pointer.
+    #[error("the import conflicts with registered tools")]
+    ImportConflicts(Vec<FieldError>),
     #[error("invalid arguments for tool {tool:?}")]
     InvalidArguments {
         tool: String,

@@ -65,7 +65,7 @@ impl CallErrorKind {
             Self::Timeout => 504,
             Self::Unavailable => 503,
             Self::NotFound => 404,
-            Self::NotExecutable => 501,
+            Self::NotExecutable => 409,
         }
     }
 
