@@ -1,7 +1,7 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`).
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{PgStore, StoreError};
+use super::{PgStore, StoreError, decode_each};
 use crate::domain::Tool;
 
 /// The channel the `tools` table's trigger notifies on every change (migration 0005).
@@ -19,11 +19,12 @@ impl PgStore {
             "SELECT {TOOL_COLUMNS} FROM tools WHERE ($1::text IS NULL OR name > $1) \
              ORDER BY name LIMIT $2"
         );
-        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?
+            .await?;
+        Ok(decode_each::<_, ToolRow>(rows, "tools")
             .into_iter()
             .map(Tool::from)
             .collect())

@@ -4,7 +4,7 @@
 use super::SqliteStore;
 use super::tools::{Row, TOOL_COLUMNS};
 use crate::domain::Tool;
-use crate::store::StoreError;
+use crate::store::{StoreError, decode_each};
 
 impl SqliteStore {
     /// Up to `limit` tools whose name sorts after `after`, by name (the unique index on `name`:
@@ -18,11 +18,12 @@ impl SqliteStore {
             "SELECT {TOOL_COLUMNS} FROM tools t WHERE t.name > coalesce(?1, '') \
              ORDER BY t.name LIMIT ?2"
         );
-        Ok(sqlx::query_as::<_, Row>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(after)
             .bind(limit)
             .fetch_all(&self.reader)
-            .await?
+            .await?;
+        Ok(decode_each::<_, Row>(rows, "tools")
             .into_iter()
             .map(Tool::from)
             .collect())
