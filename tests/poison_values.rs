@@ -340,3 +340,33 @@ async fn a_history_row_the_database_refuses_fails_no_other_call_and_not_its_own(
     let recorded = app.count("SELECT count(*) FROM tool_executions").await;
     assert_eq!(recorded, 30);
 }
+
+#[tokio::test]
+async fn mcp_tools_list_pages_past_a_row_that_cannot_be_decoded() {
+    let app = common::spawn_app_with(&[("MCP_PAGE_SIZE", "2")]).await;
+    for name in ["tool_a", "tool_b", "tool_c", "tool_d"] {
+        app.register(name, "a tool", "general", &[]).await;
+    }
+    sqlx::query("UPDATE tools SET input_schema = '{\"maximum\": 1e999}' WHERE name = 'tool_b'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let mut listed = Vec::new();
+    let mut params = json!({});
+    for _ in 0..20 {
+        let page = app.mcp("2025-11-25", "tools/list", params.clone()).await;
+        for t in page["result"]["tools"].as_array().unwrap() {
+            listed.push(t["name"].as_str().unwrap().to_owned());
+        }
+        match page["result"]["nextCursor"].as_str() {
+            Some(c) => params = json!({"cursor": c}),
+            None => break,
+        }
+    }
+
+    for name in ["tool_a", "tool_c", "tool_d", "calculator"] {
+        assert!(listed.contains(&name.to_owned()), "{name} in {listed:?}");
+    }
+    assert!(!listed.contains(&"tool_b".to_owned()), "{listed:?}");
+}
