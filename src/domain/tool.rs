@@ -673,6 +673,35 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_in_a_text_field_is_refused_by_its_pointer() {
+        let patch = ToolPatch {
+            name: Some("t".into()),
+            description: Some("a\0b".into()),
+            input_schema: Some(json!({"type": "object"})),
+            examples: Some(vec!["fine".into(), "\0".into()]),
+            ..Default::default()
+        };
+        let errors = NewTool::parse(patch).unwrap_err();
+        let pointers: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/description", "/examples/1"]);
+        assert!(errors.iter().all(|e| e.rule == "pattern"));
+    }
+
+    #[test]
+    fn a_filter_with_a_control_character_is_refused_by_its_pointer() {
+        assert!(check_filter(Some("data"), Some(&["web".into()])).is_ok());
+        assert_eq!(
+            check_filter(Some("\0"), None).unwrap_err().pointer,
+            "/category"
+        );
+        let tags = ["ok".to_owned(), "x\0".to_owned()];
+        assert_eq!(
+            check_filter(None, Some(&tags)).unwrap_err().pointer,
+            "/tags/1"
+        );
+    }
+
+    #[test]
     fn embedded_text_follows_the_template() {
         let text = embedded_text(
             "get_weather",
