@@ -17,6 +17,6 @@ pub use executor_spec::{
 pub use integer::optional_integer;
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{
-    FieldError, NewTool, SearchText, Tool, ToolName, ToolPatch, ToolSummary, embedded_text,
-    search_text, split_identifier,
+    FieldError, NewTool, SearchText, Tool, ToolName, ToolPatch, ToolSummary, check_filter,
+    embedded_text, search_text, split_identifier,
 };

@@ -376,7 +376,14 @@ fn errors_contains_pointer(errors: &[FieldError], pointer: &str) -> bool {
 }
 
 fn check_text(errors: &mut Vec<FieldError>, pointer: &str, s: &str, max: usize, empty_ok: bool) {
-    if !empty_ok && s.trim().is_empty() {
+    if s.contains('\0') {
+        // PostgreSQL's text cannot hold NUL; refused on both stores so they behave alike.
+        errors.push(FieldError::new(
+            pointer,
+            "pattern",
+            "must not contain the NUL character (\\u0000)",
+        ));
+    } else if !empty_ok && s.trim().is_empty() {
         errors.push(FieldError::new(pointer, "minLength", "must not be empty"));
     } else if s.chars().count() > max {
         errors.push(FieldError::new(
@@ -385,6 +392,31 @@ fn check_text(errors: &mut Vec<FieldError>, pointer: &str, s: &str, max: usize, 
             format!("must be at most {max} characters"),
         ));
     }
+}
+
+/// Checks a category or tag used as a search filter: one with a control character (NUL
+/// included, which PostgreSQL's text cannot even hold) could never match a stored label,
+/// so it is refused rather than answered with nothing, or with a database error.
+pub fn check_filter(category: Option<&str>, tags: Option<&[String]>) -> Result<(), FieldError> {
+    let labels = category
+        .map(|c| ("/category".to_owned(), c))
+        .into_iter()
+        .chain(
+            tags.unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("/tags/{i}"), t.as_str())),
+        );
+    for (pointer, label) in labels {
+        if label.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                pointer,
+                "pattern",
+                "must not contain control characters such as NUL (\\u0000)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_label(errors: &mut Vec<FieldError>, pointer: &str, s: &str) {
@@ -638,6 +670,35 @@ mod tests {
         };
         let errors = NewTool::parse(patch).unwrap_err();
         assert_eq!(errors[0].pointer, "/input_schema/type");
+    }
+
+    #[test]
+    fn a_nul_in_a_text_field_is_refused_by_its_pointer() {
+        let patch = ToolPatch {
+            name: Some("t".into()),
+            description: Some("a\0b".into()),
+            input_schema: Some(json!({"type": "object"})),
+            examples: Some(vec!["fine".into(), "\0".into()]),
+            ..Default::default()
+        };
+        let errors = NewTool::parse(patch).unwrap_err();
+        let pointers: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/description", "/examples/1"]);
+        assert!(errors.iter().all(|e| e.rule == "pattern"));
+    }
+
+    #[test]
+    fn a_filter_with_a_control_character_is_refused_by_its_pointer() {
+        assert!(check_filter(Some("data"), Some(&["web".into()])).is_ok());
+        assert_eq!(
+            check_filter(Some("\0"), None).unwrap_err().pointer,
+            "/category"
+        );
+        let tags = ["ok".to_owned(), "x\0".to_owned()];
+        assert_eq!(
+            check_filter(None, Some(&tags)).unwrap_err().pointer,
+            "/tags/1"
+        );
     }
 
     #[test]

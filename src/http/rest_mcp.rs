@@ -9,7 +9,7 @@ use super::dto::{
     CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
 };
 use crate::app::AppState;
-use crate::domain::{FusionKind, SearchMethod};
+use crate::domain::{FieldError, FusionKind, SearchMethod, check_filter};
 use crate::error::ApiError;
 use crate::registry::{CallContext, FindQuery, RegistryService};
 use crate::store::SearchFilter;
@@ -25,6 +25,7 @@ pub async fn list_tools(
         category: req.category,
         tags: req.tags,
     };
+    check_filter(filter.category.as_deref(), filter.tags.as_deref()).map_err(unprocessable)?;
     let tools = state.registry.list_summaries(&filter).await?;
     Ok(Json(tools.into_iter().map(ToolListItem::from).collect()))
 }
@@ -69,6 +70,14 @@ pub async fn call_tool(
     Ok(Json(outcome.into()))
 }
 
+fn unprocessable(e: FieldError) -> ApiError {
+    ApiError::unprocessable(
+        format!("`{}` {}", &e.pointer[1..], e.message),
+        &e.pointer,
+        &e.rule,
+    )
+}
+
 impl AppState {
     /// Validates a search request against the configured bounds.
     pub fn parse_find(&self, req: FindToolRequest) -> Result<FindQuery, ApiError> {
@@ -110,6 +119,7 @@ impl AppState {
                 ApiError::unprocessable(format!("`fusion` {reason}"), "/fusion", "enum")
             })?,
         };
+        check_filter(req.category.as_deref(), req.tags.as_deref()).map_err(unprocessable)?;
         let method = if req.use_hybrid.unwrap_or(search.use_hybrid) {
             SearchMethod::Hybrid(search.fusion(fusion))
         } else {

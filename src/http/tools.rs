@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::dto::{FindHit, ListQuery, SimilarQuery};
 use super::{ApiJson, ApiQuery};
 use crate::app::AppState;
-use crate::domain::{NewTool, Tool, ToolPatch};
+use crate::domain::{NewTool, Tool, ToolPatch, check_filter};
 use crate::error::ApiError;
 use crate::registry::{RegistryError, RegistryService};
 use crate::store::SearchFilter;
@@ -45,6 +45,21 @@ pub async fn list(
             .tags
             .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect()),
     };
+    check_filter(filter.category.as_deref(), filter.tags.as_deref()).map_err(|e| {
+        let parameter = if e.pointer == "/category" {
+            "category"
+        } else {
+            "tags"
+        };
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!("`{parameter}` {}", e.message),
+        )
+        .with("parameter", parameter.into())
+        .with("rule", e.rule.into())
+    })?;
     Ok(Json(state.registry.list(&filter).await?))
 }
 

@@ -11,6 +11,7 @@ use super::McpState;
 use super::outcome::tool_error;
 use super::tools::object;
 use crate::config::ToolExposure;
+use crate::domain::check_filter;
 use crate::executor::validate_arguments;
 use crate::registry::FindQuery;
 use crate::store::SearchFilter;
@@ -163,6 +164,12 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
     }
     let args: FindArgs = serde_json::from_value(args)
         .map_err(|e| ErrorData::invalid_params(format!("find_tool arguments: {e}"), None))?;
+    if let Err(e) = check_filter(args.category.as_deref(), args.tags.as_deref()) {
+        return Ok(tool_error(format!(
+            "Invalid arguments for find_tool:\n- {}: {}",
+            e.pointer, e.message
+        )));
+    }
     let query = args.query.trim().to_owned();
     if query.is_empty() {
         return Ok(tool_error(

@@ -26,7 +26,8 @@ pub struct CallOutcome {
     /// `Some(ToolError)` when `success` is false.
     pub error_kind: Option<CallErrorKind>,
     pub duration_ms: u64,
-    /// The history row's id (0 when logging is switched off for a benchmark).
+    /// The history row's id (0 when logging is switched off for a benchmark, or when the row
+    /// could not be written: the call is answered all the same).
     pub execution_id: i64,
 }
 
@@ -72,7 +73,7 @@ impl RegistryService {
                 None,
                 Some((kind, format!("invalid arguments: {summary}"))),
             )
-            .await?;
+            .await;
             return Err(RegistryError::InvalidArguments {
                 tool: tool.name.clone(),
                 violations,
@@ -82,7 +83,7 @@ impl RegistryService {
         let result = result.and_then(|v| check_output(&tool, v));
         match result {
             Ok(value) => {
-                let id = self.record(&run, Some(&value), None).await?;
+                let id = self.record(&run, Some(&value), None).await;
                 Ok(CallOutcome {
                     success: true,
                     result: Some(value),
@@ -94,7 +95,7 @@ impl RegistryService {
             }
             Err(ExecError::Tool(msg)) => {
                 let kind = CallErrorKind::ToolError;
-                let id = self.record(&run, None, Some((kind, msg.clone()))).await?;
+                let id = self.record(&run, None, Some((kind, msg.clone()))).await;
                 Ok(CallOutcome {
                     success: false,
                     result: None,
@@ -106,7 +107,7 @@ impl RegistryService {
             }
             Err(e) => {
                 let kind = CallErrorKind::from(&e);
-                self.record(&run, None, Some((kind, e.to_string()))).await?;
+                self.record(&run, None, Some((kind, e.to_string()))).await;
                 Err(RegistryError::Exec(e))
             }
         }
@@ -129,12 +130,17 @@ impl RegistryService {
         validate_arguments(&tool.input_schema, args)
     }
 
+    /// Writes the call's history row and returns its id, or 0 when it could not be written.
+    ///
+    /// Never an error: by now the tool has run (or the call was refused), and answering
+    /// "retry" because of the log row would make a caller run the tool, and its side effects,
+    /// a second time. The failure is logged here, once, and counted.
     async fn record(
         &self,
         run: &Run<'_>,
         output: Option<&Value>,
         failure: Option<(CallErrorKind, String)>,
-    ) -> Result<i64, RegistryError> {
+    ) -> i64 {
         let outcome = if failure.is_none() {
             "success"
         } else {
@@ -144,7 +150,11 @@ impl RegistryService {
             .increment(1);
         let max = self.limits.log_max_bytes;
         let (error_kind, error) = match failure {
-            Some((k, msg)) => (Some(k.as_str().to_owned()), Some(bounded_text(msg, max))),
+            // A tool's message may hold NUL, which PostgreSQL's text cannot: shown as U+FFFD.
+            Some((k, msg)) => (
+                Some(k.as_str().to_owned()),
+                Some(bounded_text(msg.replace('\0', "\u{fffd}"), max)),
+            ),
             None => (None, None),
         };
         let rec = ExecutionRecord {
@@ -159,7 +169,15 @@ impl RegistryService {
             request_id: run.ctx.request_id.clone(),
             caller: run.ctx.caller.clone(),
         };
-        Ok(self.log.record(rec).await?)
+        match self.log.record(rec).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(error = %e, tool.name = %run.tool.name, "the call was answered but its history row was not written");
+                metrics::counter!("toolbox_history_write_failures_total", "tool" => run.tool.name.clone())
+                    .increment(1);
+                0
+            }
+        }
     }
 }
 

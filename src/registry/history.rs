@@ -113,14 +113,25 @@ async fn write_batch(store: &Store, batch: Vec<Job>) {
             waiters,
             format!("{} ids for {} rows", ids.len(), recs.len()),
         ),
-        Err(e) => {
+        // The database itself is away: one row at a time would fail the same way, slower.
+        Err(StoreError::Unavailable(e)) => {
             tracing::error!(error = %e, rows = recs.len(), "writing execution rows failed");
-            let reason = match e {
-                StoreError::Unavailable(_) => "the database is unavailable".to_owned(),
-                other => other.to_string(),
-            };
-            fail_all(waiters, reason);
+            fail_all(waiters, "the database is unavailable".to_owned());
         }
+        // The batch shares one statement, so one row the database refuses fails them all:
+        // each row is written again on its own, so only the bad one fails.
+        Err(e) if recs.len() > 1 => {
+            tracing::warn!(error = %e, rows = recs.len(), "a batch of execution rows failed; writing them one by one");
+            for (rec, w) in recs.into_iter().zip(waiters) {
+                let one = store.insert_executions(std::slice::from_ref(&rec)).await;
+                let _ = w.send(match one {
+                    Ok(ids) if ids.len() == 1 => Ok(ids[0]),
+                    Ok(ids) => Err(format!("{} ids for 1 row", ids.len())),
+                    Err(e) => Err(e.to_string()),
+                });
+            }
+        }
+        Err(e) => fail_all(waiters, e.to_string()),
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use pgvector::Vector;
 
-use super::tools::{SEARCH_VECTOR, conflict_or};
+use super::tools::{SEARCH_VECTOR, conflict_or, json_text};
 use super::{PgStore, StoreError, StoredEmbedding};
 use crate::domain::{Embedding, NewTool};
 
@@ -80,7 +80,8 @@ impl PgStore {
             "INSERT INTO tools (name, description, long_description, category, tags, examples, \
              input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash, \
              search_vector) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, {SEARCH_VECTOR}) {on_conflict} \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10, $11::json, $12, $13, $14, \
+             {SEARCH_VECTOR}) {on_conflict} \
              RETURNING (xmax = 0) AS inserted"
         );
         let mut tx = self.pool.begin().await?;
@@ -96,11 +97,11 @@ impl PgStore {
                 .bind(&t.category)
                 .bind(&t.tags)
                 .bind(&t.examples)
-                .bind(&t.input_schema)
-                .bind(&t.output_schema)
+                .bind(json_text(&t.input_schema))
+                .bind(t.output_schema.as_ref().map(json_text))
                 .bind(&t.version)
                 .bind(&t.author)
-                .bind(&t.config)
+                .bind(json_text(&t.config))
                 .bind(e.map(|e| Vector::from(e.embedding.as_slice().to_vec())))
                 .bind(e.map(|e| e.model))
                 .bind(e.map(|e| e.text_hash))

@@ -1,7 +1,9 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`).
 
+use sqlx::Row as _;
+
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{PgStore, StoreError};
+use super::{PgStore, StoreError, decode_each};
 use crate::domain::Tool;
 
 /// The channel the `tools` table's trigger notifies on every change (migration 0005).
@@ -19,14 +21,29 @@ impl PgStore {
             "SELECT {TOOL_COLUMNS} FROM tools WHERE ($1::text IS NULL OR name > $1) \
              ORDER BY name LIMIT $2"
         );
-        Ok(sqlx::query_as::<_, ToolRow>(&sql)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Tool::from)
-            .collect())
+        // A row `decode_each` leaves out must not shorten the page: a short page reads as the
+        // last one, so the scan goes on past such rows until the page is full.
+        let mut tools = Vec::new();
+        let mut after = after.map(str::to_owned);
+        loop {
+            let want = limit - tools.len() as i64;
+            let rows = sqlx::query(&sql)
+                .bind(&after)
+                .bind(want)
+                .fetch_all(&self.pool)
+                .await?;
+            let fetched = rows.len() as i64;
+            let last: Option<String> = rows.last().map(|r| r.try_get("name")).transpose()?;
+            tools.extend(
+                decode_each::<_, ToolRow>(rows, "tools")
+                    .into_iter()
+                    .map(Tool::from),
+            );
+            match last {
+                Some(name) if fetched == want && (tools.len() as i64) < limit => after = Some(name),
+                _ => return Ok(tools),
+            }
+        }
     }
 
     /// Each category with its number of tools, largest first (B-tree on `category`).

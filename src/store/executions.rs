@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{PgStore, StoreError};
+use super::tools::json_text;
+use super::{PgStore, StoreError, decode_each};
 
 /// One finished call, to be written to the history.
 #[derive(Debug, Clone)]
@@ -73,7 +74,7 @@ impl PgStore {
         let ids: Vec<i64> = sqlx::query_scalar(
             "WITH rows AS MATERIALIZED ( \
                SELECT nextval(pg_get_serial_sequence('tool_executions', 'id')) AS id, r.* \
-               FROM UNNEST($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[], $5::text[], \
+               FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
                            $6::bool[], $7::bigint[], $8::text[], $9::text[], $10::text[]) \
                     WITH ORDINALITY AS r(tool_id, tool_name, input_data, output_data, error, \
                                          success, duration_ms, error_kind, request_id, caller, ord)), \
@@ -81,14 +82,15 @@ impl PgStore {
                INSERT INTO tool_executions (id, tool_id, tool_name, input_data, output_data, error, \
                                             success, duration_ms, error_kind, request_id, caller) \
                OVERRIDING SYSTEM VALUE \
-               SELECT id, tool_id, tool_name, input_data, output_data, error, success, duration_ms, \
-                      error_kind, request_id, caller FROM rows) \
+               SELECT id, tool_id, tool_name, input_data::json, output_data::json, error, success, \
+                      duration_ms, error_kind, request_id, caller FROM rows) \
              SELECT id FROM rows ORDER BY ord",
         )
         .bind(recs.iter().map(|r| r.tool_id).collect::<Vec<_>>())
         .bind(recs.iter().map(|r| r.tool_name.clone()).collect::<Vec<_>>())
-        .bind(recs.iter().map(|r| r.input.clone()).collect::<Vec<_>>())
-        .bind(recs.iter().map(|r| r.output.clone()).collect::<Vec<_>>())
+        // JSON as text, cast to `json` (not jsonb) in the statement: see `tools::json_text`.
+        .bind(recs.iter().map(|r| json_text(&r.input)).collect::<Vec<_>>())
+        .bind(col(|r| r.output.as_ref().map(json_text)))
         .bind(col(|r| r.error.clone()))
         .bind(recs.iter().map(|r| r.success).collect::<Vec<_>>())
         .bind(recs.iter().map(|r| r.duration_ms).collect::<Vec<_>>())
@@ -121,7 +123,7 @@ impl PgStore {
             OutcomeFilter::Failure => (Some(false), None),
             OutcomeFilter::Kind(k) => (Some(false), Some(k.as_str())),
         };
-        Ok(sqlx::query_as(&format!(
+        let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM tool_executions \
              WHERE tool_name = $1 AND ($2::bigint IS NULL OR id < $2) \
                AND ($3::bool IS NULL OR success = $3) AND ($4::text IS NULL OR error_kind = $4) \
@@ -133,7 +135,8 @@ impl PgStore {
         .bind(kind)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(decode_each(rows, "tool_executions"))
     }
 
     /// The most recent executions of a tool, newest first.

@@ -68,6 +68,26 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Decodes each row of a listing on its own. A row that cannot be read (a value an older
+/// release stored that no longer parses, say) is logged and left out, so one damaged row
+/// never turns every listing into an error for every user.
+pub(crate) fn decode_each<Row, T>(rows: Vec<Row>, what: &'static str) -> Vec<T>
+where
+    Row: sqlx::Row,
+    T: for<'r> sqlx::FromRow<'r, Row>,
+{
+    rows.iter()
+        .filter_map(|row| match T::from_row(row) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::error!(error = %e, rows = what, "skipping a row that cannot be decoded");
+                metrics::counter!("toolbox_undecodable_rows_total", "rows" => what).increment(1);
+                None
+            }
+        })
+        .collect()
+}
+
 /// The PostgreSQL store. Cheap to clone: it wraps the connection pool.
 #[derive(Clone)]
 pub struct PgStore {

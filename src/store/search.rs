@@ -4,7 +4,7 @@
 use pgvector::Vector;
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{PgStore, SearchFilter, StoreError};
+use super::{PgStore, SearchFilter, StoreError, decode_each};
 use crate::domain::{Embedding, Tool};
 
 /// What to fetch: either side can be switched off (vector-only, text-only searches).
@@ -118,7 +118,7 @@ impl PgStore {
              LEFT JOIN nearest n ON n.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
-        Ok(sqlx::query_as::<_, CandidateRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(Vector::from(q.embedding.as_slice().to_vec()))
             .bind(&q.filter.category)
             .bind(&q.filter.tags)
@@ -127,6 +127,7 @@ impl PgStore {
             .bind(q.vector)
             .bind(q.full_text)
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        Ok(decode_each(rows, "tools"))
     }
 }

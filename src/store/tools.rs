@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use sqlx::types::Json;
 
-use super::{PgStore, StoreError};
+use super::{PgStore, StoreError, decode_each};
 use crate::domain::{Embedding, NewTool, Tool};
 
 /// Columns every tool query returns (the embedding is never read back).
@@ -110,8 +110,8 @@ impl PgStore {
             "INSERT INTO tools (name, description, long_description, category, tags, examples, \
              input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash, \
              search_vector) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, {SEARCH_VECTOR}) \
-             RETURNING {TOOL_COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10, $11::json, $12, $13, $14, \
+             {SEARCH_VECTOR}) RETURNING {TOOL_COLUMNS}"
         );
         let text = tool.search_text();
         sqlx::query_as::<_, ToolRow>(&sql)
@@ -121,11 +121,11 @@ impl PgStore {
             .bind(&tool.category)
             .bind(&tool.tags)
             .bind(&tool.examples)
-            .bind(&tool.input_schema)
-            .bind(&tool.output_schema)
+            .bind(json_text(&tool.input_schema))
+            .bind(tool.output_schema.as_ref().map(json_text))
             .bind(&tool.version)
             .bind(&tool.author)
-            .bind(&tool.config)
+            .bind(json_text(&tool.config))
             .bind(Vector::from(emb.embedding.as_slice().to_vec()))
             .bind(emb.model)
             .bind(emb.text_hash)
@@ -176,8 +176,8 @@ impl PgStore {
         };
         let sql = format!(
             "UPDATE tools SET description = $2, long_description = $3, category = $4, tags = $5, \
-             examples = $6, input_schema = $7, output_schema = $8, version = $9, author = $10, \
-             config = $11, embedding = COALESCE($12, embedding), \
+             examples = $6, input_schema = $7::json, output_schema = $8::json, version = $9, \
+             author = $10, config = $11::json, embedding = COALESCE($12, embedding), \
              embedding_model = COALESCE($13, embedding_model), \
              embedding_hash = COALESCE($14, embedding_hash), search_vector = {SEARCH_VECTOR}, \
              updated_at = now() WHERE id = $1 RETURNING {TOOL_COLUMNS}"
@@ -190,11 +190,11 @@ impl PgStore {
             .bind(&tool.category)
             .bind(&tool.tags)
             .bind(&tool.examples)
-            .bind(&tool.input_schema)
-            .bind(&tool.output_schema)
+            .bind(json_text(&tool.input_schema))
+            .bind(tool.output_schema.as_ref().map(json_text))
             .bind(&tool.version)
             .bind(&tool.author)
-            .bind(&tool.config)
+            .bind(json_text(&tool.config))
             .bind(vector)
             .bind(model)
             .bind(hash)
@@ -222,11 +222,12 @@ impl PgStore {
              WHERE ($1::text IS NULL OR category = $1) AND ($2::text[] IS NULL OR tags @> $2) \
              ORDER BY name"
         );
-        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(&filter.category)
             .bind(&filter.tags)
             .fetch_all(&self.pool)
-            .await?
+            .await?;
+        Ok(decode_each::<_, ToolRow>(rows, "tools")
             .into_iter()
             .map(Tool::from)
             .collect())
@@ -238,7 +239,7 @@ impl PgStore {
         &self,
         filter: &SearchFilter,
     ) -> Result<Vec<ToolSummary>, StoreError> {
-        Ok(sqlx::query_as::<_, ToolSummary>(
+        let rows = sqlx::query(
             "SELECT name, description, category, tags, input_schema, version, created_at \
              FROM tools \
              WHERE ($1::text IS NULL OR category = $1) AND ($2::text[] IS NULL OR tags @> $2) \
@@ -247,7 +248,8 @@ impl PgStore {
         .bind(&filter.category)
         .bind(&filter.tags)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(decode_each(rows, "tools"))
     }
 
     /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping
@@ -283,7 +285,7 @@ impl PgStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        Ok(sqlx::query_as::<_, ScoredRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(Vector::from(query.as_slice().to_vec()))
             .bind(&filter.category)
             .bind(&filter.tags)
@@ -291,7 +293,8 @@ impl PgStore {
             .bind(f64::from(threshold))
             .bind(exclude_id)
             .fetch_all(&self.pool)
-            .await?
+            .await?;
+        Ok(decode_each::<_, ScoredRow>(rows, "tools")
             .into_iter()
             .map(|r| (Tool::from(r.tool), r.similarity as f32))
             .collect())
@@ -311,6 +314,15 @@ impl PgStore {
         Ok(v.flatten()
             .and_then(|v| Embedding::parse(v.to_vec(), dimension).ok()))
     }
+}
+
+/// A JSON value as the text a `json` column keeps verbatim. Not `jsonb`: jsonb turns numbers
+/// into `numeric` and prints `1.7976931348623157e308` back as a 309-digit integer that
+/// serde_json cannot parse ("number out of range"), and it refuses `\u0000` in strings. The
+/// `json` type checks the syntax and keeps the text, so every value serde_json wrote reads
+/// back as it was.
+pub(super) fn json_text(v: &Value) -> String {
+    v.to_string()
 }
 
 pub(super) fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {

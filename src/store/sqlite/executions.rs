@@ -4,7 +4,9 @@ use chrono::Utc;
 use sqlx::types::Json;
 
 use super::{SqliteStore, timestamp};
-use crate::store::{ExecutionRecord, ExecutionStats, OutcomeFilter, StoreError, StoredExecution};
+use crate::store::{
+    ExecutionRecord, ExecutionStats, OutcomeFilter, StoreError, StoredExecution, decode_each,
+};
 
 const COLUMNS: &str = "id, tool_name, input_data, output_data, error, error_kind, success, \
                        duration_ms, request_id, caller, executed_at";
@@ -64,7 +66,7 @@ impl SqliteStore {
             OutcomeFilter::Failure => (Some(false), None),
             OutcomeFilter::Kind(k) => (Some(false), Some(k.as_str())),
         };
-        Ok(sqlx::query_as(&format!(
+        let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM tool_executions \
              WHERE tool_name = ?1 AND (?2 IS NULL OR id < ?2) \
                AND (?3 IS NULL OR success = ?3) AND (?4 IS NULL OR error_kind = ?4) \
@@ -76,7 +78,8 @@ impl SqliteStore {
         .bind(kind)
         .bind(limit)
         .fetch_all(&self.reader)
-        .await?)
+        .await?;
+        Ok(decode_each(rows, "tool_executions"))
     }
 
     /// The most recent executions of a tool, newest first.

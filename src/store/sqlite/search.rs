@@ -4,7 +4,7 @@
 use super::tools::{Row, TOOL_COLUMNS, filter_sql, match_expression, tags_param};
 use super::{SqliteStore, vector_blob};
 use crate::domain::Tool;
-use crate::store::{Candidate, CandidateQuery, StoreError};
+use crate::store::{Candidate, CandidateQuery, StoreError, decode_each};
 
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
@@ -64,7 +64,7 @@ impl SqliteStore {
              JOIN tools t ON t.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
-        Ok(sqlx::query_as::<_, CandidateRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(vector_blob(q.embedding.as_slice()))
             .bind(&q.filter.category)
             .bind(tags_param(q.filter))
@@ -72,7 +72,8 @@ impl SqliteStore {
             .bind(expr)
             .bind(serde_json::Value::from(nearest).to_string())
             .fetch_all(&self.reader)
-            .await?
+            .await?;
+        Ok(decode_each::<_, CandidateRow>(rows, "tools")
             .into_iter()
             .map(|r| Candidate {
                 tool: Tool::from(r.tool),

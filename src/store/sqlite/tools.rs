@@ -8,7 +8,7 @@ use sqlx::{Sqlite, Transaction};
 
 use super::{SqliteStore, timestamp, vector_blob, vector_from_blob};
 use crate::domain::{Embedding, NewTool, Tool};
-use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary};
+use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary, decode_each};
 
 /// Columns every tool query returns (the embedding is never read back), prefixed `t.`.
 pub(super) const TOOL_COLUMNS: &str = "t.id, t.name, t.description, t.long_description, t.category, t.tags, \
@@ -180,12 +180,13 @@ impl SqliteStore {
             "SELECT {TOOL_COLUMNS} FROM tools t WHERE {} ORDER BY t.name",
             filter_sql(filter)
         );
-        Ok(sqlx::query_as::<_, Row>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(None::<i64>)
             .bind(&filter.category)
             .bind(tags_param(filter))
             .fetch_all(&self.reader)
-            .await?
+            .await?;
+        Ok(decode_each::<_, Row>(rows, "tools")
             .into_iter()
             .map(Tool::from)
             .collect())
@@ -202,12 +203,13 @@ impl SqliteStore {
              t.created_at FROM tools t WHERE {} ORDER BY t.name",
             filter_sql(filter)
         );
-        Ok(sqlx::query_as::<_, SummaryRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(None::<i64>)
             .bind(&filter.category)
             .bind(tags_param(filter))
             .fetch_all(&self.reader)
-            .await?
+            .await?;
+        Ok(decode_each::<_, SummaryRow>(rows, "tools")
             .into_iter()
             .map(|r| ToolSummary {
                 name: r.name,
@@ -247,12 +249,13 @@ impl SqliteStore {
              WHERE 1.0 - s.distance >= ?3 \
              ORDER BY s.distance, t.name"
         );
-        Ok(sqlx::query_as::<_, ScoredRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(vector_blob(query.as_slice()))
             .bind(Value::from(ids).to_string())
             .bind(f64::from(threshold))
             .fetch_all(&self.reader)
-            .await?
+            .await?;
+        Ok(decode_each::<_, ScoredRow>(rows, "tools")
             .into_iter()
             .map(|r| (Tool::from(r.tool), r.score as f32))
             .collect())
@@ -278,13 +281,14 @@ impl SqliteStore {
              WHERE {filter} ORDER BY m.rank DESC, t.name LIMIT ?4",
             filter = filter_sql(filter)
         );
-        Ok(sqlx::query_as::<_, ScoredRow>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(expr)
             .bind(&filter.category)
             .bind(tags_param(filter))
             .bind(limit)
             .fetch_all(&self.reader)
-            .await?
+            .await?;
+        Ok(decode_each::<_, ScoredRow>(rows, "tools")
             .into_iter()
             .map(|r| (Tool::from(r.tool), r.score as f32))
             .collect())
