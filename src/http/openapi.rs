@@ -90,31 +90,56 @@ const LABEL_EDGE: &str = r"[^\u0000-\u001f\u007f-\u009f\s]";
 
 /// The rules `domain::tool` checks that derive macros cannot say: labels (`category`,
 /// `version`, each tag) have no control characters and no surrounding whitespace; a
-/// description or example is not blank; tags and examples have a length. Described here so a
+/// description or example is not blank; no text holds NUL (PostgreSQL's text cannot); search
+/// filters hold no control characters; tags and examples have a length. Described here so a
 /// client that keeps to the description is not refused.
 fn set_tool_field_rules(spec: &mut Spec) {
     let label = format!("^{LABEL_EDGE}(?:{LABEL_CHAR}*{LABEL_EDGE})?$");
+    let filter = format!("^{LABEL_CHAR}*$");
+    let not_blank = r"^[^\u0000]*[^\u0000\s][^\u0000]*$";
+    let no_nul = r"^[^\u0000]*$";
+    let tool_rules = [
+        ("category", label.as_str(), Some(1), Some(64)),
+        ("version", &label, Some(1), Some(64)),
+        ("tags", &label, Some(1), Some(64)),
+        ("description", not_blank, Some(1), None),
+        ("examples", not_blank, Some(1), Some(1024)),
+        ("long_description", no_nul, None, None),
+        ("author", no_nul, None, None),
+    ];
+    let filter_rules = [
+        ("category", filter.as_str(), None, None),
+        ("tags", &filter, None, None),
+    ];
     let Some(components) = spec.components.as_mut() else {
         return;
     };
-    for schema in ["ToolPatch", "NewTool"] {
-        let Some(RefOr::T(Schema::Object(tool))) = components.schemas.get_mut(schema) else {
+    for (schema, rules) in [
+        ("ToolPatch", &tool_rules[..]),
+        ("NewTool", &tool_rules[..]),
+        ("ListToolsRequest", &filter_rules[..]),
+        ("FindToolRequest", &filter_rules[..]),
+    ] {
+        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(schema) else {
             continue;
         };
-        for (field, pattern, max) in [
-            ("category", label.as_str(), Some(64)),
-            ("version", &label, Some(64)),
-            ("tags", &label, Some(64)),
-            ("description", r"\S", None),
-            ("examples", r"\S", Some(1024)),
-        ] {
-            if let Some(string) = tool.properties.get_mut(field).and_then(string_schema) {
-                string.pattern = Some(pattern.to_owned());
-                string.min_length = Some(1);
-                if max.is_some() {
-                    string.max_length = max;
-                }
+        for (field, pattern, min, max) in rules {
+            if let Some(string) = body.properties.get_mut(*field).and_then(string_schema) {
+                string.pattern = Some((*pattern).to_owned());
+                string.min_length = min.or(string.min_length);
+                string.max_length = max.or(string.max_length);
             }
+        }
+    }
+    let list = spec
+        .paths
+        .paths
+        .get_mut("/tools")
+        .and_then(|item| item.get.as_mut())
+        .and_then(|op| op.parameters.as_mut());
+    for param in list.into_iter().flatten() {
+        if let Some(RefOr::T(Schema::Object(string))) = param.schema.as_mut() {
+            string.pattern = Some(filter.clone());
         }
     }
 }
