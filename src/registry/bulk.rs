@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{RegistryError, RegistryService, text_hash};
+use super::{RegistryError, RegistryService, text_hash, under};
 use crate::domain::{FieldError, NewTool, embedded_text};
 use crate::embedding::InputKind;
 use crate::store::{BulkItem, StoredEmbedding};
@@ -30,8 +30,9 @@ pub struct ReindexProgress {
 impl RegistryService {
     /// Imports `tools` (already validated): every item is checked first, then the ones whose
     /// embedding is missing or stale are embedded in batches, then all are written in one
-    /// transaction. Any problem (a built-in name; an existing name without `upsert`) rejects
-    /// the whole import with every problem listed by `/tools/{index}/name`; nothing is written.
+    /// transaction. Any problem (a built-in name; an existing name without `upsert`; a host
+    /// outside the allow-list) rejects the whole import with every problem listed by its
+    /// pointer under `/tools/{index}`; nothing is written.
     #[tracing::instrument(skip_all, fields(import.count = tools.len(), import.upsert = upsert))]
     pub async fn import(
         &self,
@@ -47,6 +48,11 @@ impl RegistryService {
             .map(|s| (s.name.clone(), s))
             .collect();
         let mut errors = Vec::new();
+        for (i, tool) in tools.iter().enumerate() {
+            if let Err(e) = self.check_destination(tool) {
+                errors.extend(under(&format!("/tools/{i}"), vec![e]));
+            }
+        }
         for (i, name) in names.iter().enumerate() {
             if self.is_builtin(name) {
                 errors.push(FieldError::new(
