@@ -1,6 +1,6 @@
 //! Where an HTTP tool's stored header secrets may go: never to an origin (scheme, host, port)
-//! the client did not send them for, whether by a redirect or an allow-list entry meant for
-//! one port only.
+//! the client did not send them for, whether by an update echoing `"[redacted]"`, a bulk
+//! upsert, a redirect, or an allow-list entry meant for one port only.
 
 mod common;
 
@@ -37,8 +37,134 @@ async fn register_with_secrets(app: &TestApp, name: &str, url: &str) {
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
 }
 
+/// The headers as a client that read the tool back was shown them.
+fn redacted_headers() -> Value {
+    json!({"Authorization": "[redacted]", "X-Api-Key": "[redacted]"})
+}
+
+/// The config a client that read the tool back would send, with another URL.
+fn echoed_config(url: &str) -> Value {
+    json!({"executor": {"kind": "http", "url": url, "headers": redacted_headers()}})
+}
+
 async fn call(app: &TestApp, tool: &str) -> Value {
     app.call_tool(tool, json!({})).await.json().await.unwrap()
+}
+
+fn pointers(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_update_moving_a_redacted_secret_to_another_port_is_refused_with_its_pointer() {
+    let app = app_allowing_loopback().await;
+    let (home, elsewhere) = (ToolServer::start().await, ToolServer::start().await);
+    register_with_secrets(&app, "remote", &home.url("/echo")).await;
+
+    let resp = app
+        .put(
+            "/tools/remote",
+            json!({"config": echoed_config(&elsewhere.url("/echo"))}),
+        )
+        .await;
+
+    let body = problem(resp, 422).await;
+    let at = pointers(&body);
+    assert!(
+        at.contains(&"/config/executor/headers/Authorization".to_owned())
+            && at.contains(&"/config/executor/headers/X-Api-Key".to_owned()),
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["rule"], "redactedSecret");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("send the value again"),
+        "{body}"
+    );
+    call(&app, "remote").await;
+    assert_eq!(elsewhere.seen(), 0, "the secret went to the new origin");
+    assert_eq!(home.received_header("x-api-key"), ["k3y"]);
+}
+
+#[tokio::test]
+async fn an_update_changing_only_the_path_keeps_a_redacted_secret() {
+    let app = app_allowing_loopback().await;
+    let server = ToolServer::start().await;
+    register_with_secrets(&app, "remote", &server.url("/fail")).await;
+
+    let resp = app
+        .put(
+            "/tools/remote",
+            json!({"config": echoed_config(&server.url("/echo"))}),
+        )
+        .await;
+
+    assert_eq!(resp.status(), 200);
+    let body = call(&app, "remote").await;
+    assert_eq!(body["result"]["auth"], "Bearer s3cret", "{body}");
+}
+
+#[tokio::test]
+async fn an_update_sending_the_secret_again_may_move_it_to_another_origin() {
+    let app = app_allowing_loopback().await;
+    let (home, elsewhere) = (ToolServer::start().await, ToolServer::start().await);
+    register_with_secrets(&app, "remote", &home.url("/echo")).await;
+
+    let config = json!({"executor": {"kind": "http", "url": elsewhere.url("/echo"),
+        "headers": {"Authorization": "Bearer n3w"}}});
+    let resp = app.put("/tools/remote", json!({"config": config})).await;
+
+    assert_eq!(resp.status(), 200);
+    let body = call(&app, "remote").await;
+    assert_eq!(body["result"]["auth"], "Bearer n3w", "{body}");
+    assert_eq!(home.seen(), 0);
+}
+
+#[tokio::test]
+async fn a_bulk_upsert_moving_a_redacted_secret_to_another_origin_is_refused() {
+    let app = app_allowing_loopback().await;
+    let (home, elsewhere) = (ToolServer::start().await, ToolServer::start().await);
+    register_with_secrets(&app, "remote", &home.url("/echo")).await;
+    let moved = definition("remote", &elsewhere.url("/echo"), redacted_headers());
+
+    let resp = app
+        .post(
+            "/tools/bulk",
+            json!({"tools": [definition("other", &home.url("/echo"), json!({})), moved],
+                "upsert": true}),
+        )
+        .await;
+
+    let body = problem(resp, 422).await;
+    assert!(
+        pointers(&body).contains(&"/tools/1/config/executor/headers/Authorization".to_owned()),
+        "{body}"
+    );
+    call(&app, "remote").await;
+    assert_eq!(elsewhere.seen(), 0, "the secret went to the new origin");
+}
+
+#[tokio::test]
+async fn a_bulk_upsert_of_a_tool_as_it_was_read_keeps_its_secrets() {
+    let app = app_allowing_loopback().await;
+    let server = ToolServer::start().await;
+    register_with_secrets(&app, "remote", &server.url("/echo")).await;
+    let exported = definition("remote", &server.url("/echo"), redacted_headers());
+
+    let resp = app
+        .post("/tools/bulk", json!({"tools": [exported], "upsert": true}))
+        .await;
+
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let body = call(&app, "remote").await;
+    assert_eq!(body["result"]["auth"], "Bearer s3cret", "{body}");
 }
 
 #[tokio::test]

@@ -166,7 +166,8 @@ impl RegistryService {
         let current = self.get(name).await?;
         let mut patch = patch;
         if let Some(config) = patch.config.as_mut() {
-            restore_redacted(config, &current.config);
+            restore_redacted(config, &current.config)
+                .map_err(|errors| RegistryError::Invalid(under("/config", errors)))?;
         }
         let updated = current
             .to_new_tool()
