@@ -11,6 +11,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::domain::{Fusion, FusionKind};
+use crate::executor::AllowedHost;
 mod edge;
 pub use edge::{ApiKey, EdgeConfig, Scope, digest as edge_digest};
 
@@ -177,8 +178,9 @@ pub struct ExecutionConfig {
     pub log_max_bytes: usize,
     /// Rows older than this many days are pruned (`EXECUTION_RETENTION_DAYS`, 0 keeps all).
     pub retention_days: u32,
-    /// Hosts HTTP tools may call (`TOOL_HTTP_ALLOWED_HOSTS`); empty means any public host.
-    pub http_allowed_hosts: Vec<String>,
+    /// Hosts (and ports) HTTP tools may call (`TOOL_HTTP_ALLOWED_HOSTS`); empty means any
+    /// public host.
+    pub http_allowed_hosts: Vec<AllowedHost>,
     /// Benchmark-only: skip writing execution rows (`BENCH_DISABLE_EXECUTION_LOG`).
     pub log_disabled: bool,
 }
@@ -439,18 +441,16 @@ fn execution_config(env: &Env) -> Result<ExecutionConfig, ConfigError> {
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
-        let host = entry.strip_prefix("*.").unwrap_or(entry);
-        let is_ip = host.parse::<IpAddr>().is_ok();
-        let is_name = !host.contains(['/', ':', '@', '?', '#'])
-            && reqwest::Url::parse(&format!("http://{host}/"))
-                .is_ok_and(|u| u.host_str().is_some());
-        if !is_ip && !is_name {
-            return Err(env.invalid(
+        let allowed = AllowedHost::parse(entry).map_err(|why| {
+            env.invalid(
                 "TOOL_HTTP_ALLOWED_HOSTS",
-                &format!("{entry:?} is not a host name, IP address or *.domain pattern"),
-            ));
-        }
-        http_allowed_hosts.push(entry.to_ascii_lowercase());
+                &format!(
+                    "{entry:?} is not a host name, IP address or *.domain pattern with an \
+                     optional :port ({why})"
+                ),
+            )
+        })?;
+        http_allowed_hosts.push(allowed);
     }
     Ok(ExecutionConfig {
         max_concurrent,
@@ -613,16 +613,41 @@ mod tests {
             "api.example.com, *.corp.example,10.0.0.5",
         )])
         .unwrap();
-        assert_eq!(
-            c.execution.http_allowed_hosts,
-            ["api.example.com", "*.corp.example", "10.0.0.5"]
-        );
+        let shown: Vec<String> = c
+            .execution
+            .http_allowed_hosts
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["api.example.com", "*.corp.example", "10.0.0.5"]);
         let err = config(&[("TOOL_HTTP_ALLOWED_HOSTS", "http://x/")]).unwrap_err();
         assert_eq!(err.var, "TOOL_HTTP_ALLOWED_HOSTS");
         let err = config(&[("MAX_CONCURRENT_EXECUTIONS", "0")]).unwrap_err();
         assert_eq!(err.var, "MAX_CONCURRENT_EXECUTIONS");
         let err = config(&[("TOOL_MAX_OUTPUT_BYTES", "10")]).unwrap_err();
         assert_eq!(err.var, "TOOL_MAX_OUTPUT_BYTES");
+    }
+
+    #[test]
+    fn allowed_hosts_may_name_ports_and_a_bad_port_is_named_with_the_variable() {
+        let c = config(&[(
+            "TOOL_HTTP_ALLOWED_HOSTS",
+            "api.example.com:8443, [::1]:9000, *.corp.example:443",
+        )])
+        .unwrap();
+        let shown: Vec<String> = c
+            .execution
+            .http_allowed_hosts
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            ["api.example.com:8443", "[::1]:9000", "*.corp.example:443"]
+        );
+        let err = config(&[("TOOL_HTTP_ALLOWED_HOSTS", "api.example.com, x:99999")]).unwrap_err();
+        assert_eq!(err.var, "TOOL_HTTP_ALLOWED_HOSTS");
+        assert!(err.to_string().contains("\"x:99999\""), "{err}");
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn http_executor(config: &Value) -> Result<Option<HttpExecutorSpec>, Vec<Fie
         None => {}
         Some(Value::Object(map)) if map.len() <= MAX_HEADERS => {
             for (name, v) in map {
-                let hp = format!("{p}/headers/{}", name.replace('~', "~0").replace('/', "~1"));
+                let hp = header_pointer(&format!("{p}/headers"), name);
                 let valid_name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok();
                 match v.as_str() {
                     Some(val) if valid_name && reqwest::header::HeaderValue::from_str(val).is_ok() => {
@@ -198,21 +198,77 @@ pub fn serialize_redacted<S: serde::Serializer>(config: &Value, s: S) -> Result<
 }
 
 /// In an updated `config`, header values still reading [`REDACTED`] (a client echoing back what
-/// it was shown) keep their stored value.
-pub fn restore_redacted(new: &mut Value, old: &Value) {
-    let old_headers: Map<String, Value> = match old.pointer("/executor/headers") {
-        Some(Value::Object(m)) => m.clone(),
-        _ => return,
+/// it was shown) keep their stored value — but only while the executor's URL keeps its origin
+/// (scheme, host and port): otherwise an update that never saw the secret could send it to a
+/// server of its choosing. A placeholder that cannot be restored (another origin, or no stored
+/// value of that name) is refused; errors point into `config` (`/executor/headers/{name}`).
+pub fn restore_redacted(new: &mut Value, old: &Value) -> Result<(), Vec<FieldError>> {
+    let empty = Map::new();
+    let old_headers = match old.pointer("/executor/headers") {
+        Some(Value::Object(m)) => m,
+        _ => &empty,
     };
-    if let Some(Value::Object(headers)) = new.pointer_mut("/executor/headers") {
-        for (k, v) in headers.iter_mut() {
-            if v.as_str() == Some(REDACTED) {
-                if let Some(orig) = old_headers.get(k) {
-                    *v = orig.clone();
-                }
+    let origin = |config: &Value| {
+        config
+            .pointer("/executor/url")
+            .and_then(Value::as_str)
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .map(|u| u.origin())
+    };
+    let (old_origin, new_origin) = (origin(old), origin(new));
+    let Some(Value::Object(headers)) = new.pointer_mut("/executor/headers") else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for (name, value) in headers.iter_mut() {
+        if value.as_str() != Some(REDACTED) {
+            continue;
+        }
+        let stored = old_headers.get(name).or_else(|| {
+            old_headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        });
+        let pointer = header_pointer("/executor/headers", name);
+        match (stored, &new_origin) {
+            (None, _) => errors.push(FieldError::new(
+                pointer,
+                "redactedSecret",
+                format!(
+                    "\"{REDACTED}\" stands for a stored value, and this tool stores no header \
+                     {name:?}: send the value itself"
+                ),
+            )),
+            // An unusable URL is reported by the executor's own validation.
+            (Some(_), None) => {}
+            (Some(_), Some(to)) if old_origin.as_ref() != Some(to) => {
+                let from = old_origin
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), |o| o.ascii_serialization());
+                errors.push(FieldError::new(
+                    pointer,
+                    "redactedSecret",
+                    format!(
+                        "the executor's URL moves from {from} to {}: send the value again; \
+                         a stored secret is never sent to another origin (scheme, host and port)",
+                        to.ascii_serialization()
+                    ),
+                ));
             }
+            (Some(stored), Some(_)) => *value = stored.clone(),
         }
     }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// The JSON pointer of header `name` under `base` (RFC 6901 escaping).
+fn header_pointer(base: &str, name: &str) -> String {
+    format!("{base}/{}", name.replace('~', "~0").replace('/', "~1"))
 }
 
 #[cfg(test)]
@@ -284,7 +340,45 @@ mod tests {
         let shown = redact_config(&config);
         assert_eq!(shown["executor"]["headers"]["A"], REDACTED);
         let mut echoed = shown.clone();
-        restore_redacted(&mut echoed, &config);
+        restore_redacted(&mut echoed, &config).unwrap();
         assert_eq!(echoed, config);
+    }
+
+    #[test]
+    fn a_redacted_header_is_restored_when_only_the_path_changes() {
+        let old = json!({"executor": {"kind": "http", "url": "https://x.example/a",
+            "headers": {"A": "secret"}}});
+        let mut new = json!({"executor": {"kind": "http", "url": "https://x.example:443/b",
+            "headers": {"A": REDACTED}}});
+        restore_redacted(&mut new, &old).unwrap();
+        assert_eq!(new["executor"]["headers"]["A"], "secret");
+    }
+
+    #[test]
+    fn a_redacted_header_is_refused_when_the_origin_changes() {
+        let old = json!({"executor": {"kind": "http", "url": "https://x.example/a",
+            "headers": {"A/b": "secret", "C": "kept-as-sent"}}});
+        for url in [
+            "http://x.example/a",
+            "https://x.example:8443/a",
+            "https://y.example/a",
+        ] {
+            let mut new = json!({"executor": {"kind": "http", "url": url,
+                "headers": {"A/b": REDACTED, "C": "new"}}});
+            let errors = restore_redacted(&mut new, &old).unwrap_err();
+            assert_eq!(errors.len(), 1, "{url}");
+            assert_eq!(errors[0].pointer, "/executor/headers/A~1b");
+            assert_eq!(errors[0].rule, "redactedSecret");
+            assert_eq!(new["executor"]["headers"]["A/b"], REDACTED, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_redacted_header_with_no_stored_value_is_refused() {
+        let old = json!({"executor": {"kind": "http", "url": "https://x.example/a"}});
+        let mut new = json!({"executor": {"kind": "http", "url": "https://x.example/a",
+            "headers": {"A": REDACTED}}});
+        let errors = restore_redacted(&mut new, &old).unwrap_err();
+        assert_eq!(errors[0].pointer, "/executor/headers/A");
     }
 }

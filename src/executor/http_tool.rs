@@ -1,10 +1,11 @@
 //! Tools that run behind an HTTP endpoint: arguments are POSTed as JSON, the JSON answer is
-//! the result. Outbound calls follow [`HostPolicy`]: the host must be allowed, every address it
-//! resolves to is checked (in the DNS resolver, so the address checked is the one connected
-//! to), and redirects to another host are refused.
+//! the result. Outbound calls follow [`HostPolicy`]: the host and port must be allowed, every
+//! address it resolves to is checked (in the DNS resolver, so the address checked is the one
+//! connected to), and redirects are followed only within the endpoint's origin, so the tool's
+//! headers (often secrets) never reach another server.
 
 use std::error::Error as StdError;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,82 +13,8 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::Value;
 
 use super::ExecError;
+use super::host_policy::{Forbidden, HostPolicy};
 use crate::domain::HttpExecutorSpec;
-
-/// Which hosts HTTP tools may reach (`TOOL_HTTP_ALLOWED_HOSTS`).
-#[derive(Debug, Clone, Default)]
-pub struct HostPolicy {
-    /// Lower-case host names, IP addresses or `*.domain` patterns; empty allows any host.
-    allowed: Vec<String>,
-}
-
-/// A destination the policy refuses.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Forbidden(String);
-
-impl HostPolicy {
-    pub fn new(allowed: Vec<String>) -> Self {
-        Self { allowed }
-    }
-
-    /// Whether `host` may be called at all.
-    pub fn host_allowed(&self, host: &str) -> bool {
-        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        self.allowed.is_empty()
-            || self.allowed.iter().any(|a| match a.strip_prefix("*.") {
-                Some(suffix) => host.ends_with(&format!(".{suffix}")),
-                None => *a == host,
-            })
-    }
-
-    /// Whether `host` is listed by name, which also allows its private addresses.
-    fn explicitly_listed(&self, host: &str) -> bool {
-        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        self.allowed.contains(&host)
-    }
-
-    /// Checks one address `host` resolved to.
-    pub fn check_addr(&self, host: &str, ip: IpAddr) -> Result<(), Forbidden> {
-        if is_public(ip) || self.explicitly_listed(host) {
-            Ok(())
-        } else {
-            Err(Forbidden(format!(
-                "{host} resolves to {ip}, a loopback, private or link-local address; list the host \
-                 in TOOL_HTTP_ALLOWED_HOSTS to allow it"
-            )))
-        }
-    }
-}
-
-/// Whether an address is on the public internet.
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
-}
 
 /// Resolves names and drops the addresses the policy refuses.
 struct PolicyResolver(Arc<HostPolicy>);
@@ -118,6 +45,9 @@ impl Resolve for PolicyResolver {
     }
 }
 
+/// Redirects followed per call, within the tool's origin.
+const MAX_REDIRECTS: usize = 5;
+
 /// The one client for HTTP tools.
 #[derive(Clone)]
 pub struct HttpRunner {
@@ -129,17 +59,11 @@ pub struct HttpRunner {
 impl HttpRunner {
     pub fn new(policy: HostPolicy, max_output: usize) -> Self {
         let policy = Arc::new(policy);
-        let redirect = reqwest::redirect::Policy::custom(|attempt| {
-            let first = attempt.previous().first().and_then(|u| u.host_str());
-            if attempt.previous().len() > 5 {
-                attempt.error(Forbidden("more than 5 redirects".into()))
-            } else if first != attempt.url().host_str() {
-                let to = attempt.url().host_str().unwrap_or("?").to_owned();
-                attempt.error(Forbidden(format!(
-                    "the endpoint redirected to another host ({to}); redirects are followed only within the same host"
-                )))
-            } else {
-                attempt.follow()
+        let checker = policy.clone();
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            match check_redirect(&checker, attempt.previous(), attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(refused) => attempt.error(refused),
             }
         });
         let client = reqwest::Client::builder()
@@ -164,16 +88,9 @@ impl HttpRunner {
     /// Sends `args` to the tool's endpoint and returns its JSON answer. The caller bounds time.
     pub async fn call(&self, spec: &HttpExecutorSpec, args: &Value) -> Result<Value, ExecError> {
         let host = spec.url.host_str().unwrap_or_default().to_owned();
-        if !self.policy.host_allowed(&host) {
-            return Err(ExecError::Tool(format!(
-                "the tool's host {host} is not in TOOL_HTTP_ALLOWED_HOSTS"
-            )));
-        }
-        if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            self.policy
-                .check_addr(&host, ip)
-                .map_err(|e| ExecError::Tool(e.to_string()))?;
-        }
+        self.policy
+            .check_url(&spec.url)
+            .map_err(|e| ExecError::Tool(e.to_string()))?;
         let mut req = self.client.request(spec.method.clone(), spec.url.clone());
         for (k, v) in &spec.headers {
             req = req.header(k, v);
@@ -213,6 +130,30 @@ impl HttpRunner {
             ))),
         }
     }
+}
+
+/// Whether a redirect to `next` may be followed, `chain` being the URLs requested so far
+/// (the tool's own first). Only within the tool's origin: reqwest strips `Authorization` on a
+/// cross-origin redirect but forwards every other configured header, such as `X-Api-Key`.
+fn check_redirect(
+    policy: &HostPolicy,
+    chain: &[reqwest::Url],
+    next: &reqwest::Url,
+) -> Result<(), Forbidden> {
+    if chain.len() > MAX_REDIRECTS {
+        return Err(Forbidden(format!("more than {MAX_REDIRECTS} redirects")));
+    }
+    if chain
+        .first()
+        .is_some_and(|first| first.origin() != next.origin())
+    {
+        return Err(Forbidden(format!(
+            "the endpoint redirected to {}, another host or port; redirects are followed only \
+             within the same origin (scheme, host and port)",
+            next.origin().ascii_serialization()
+        )));
+    }
+    policy.check_url(next)
 }
 
 /// GET tools receive top-level scalar arguments as query parameters.
@@ -258,37 +199,42 @@ fn classify(host: &str, e: reqwest::Error) -> ExecError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::executor::AllowedHost;
+
+    fn url(u: &str) -> reqwest::Url {
+        reqwest::Url::parse(u).unwrap()
+    }
 
     #[test]
-    fn private_addresses_need_the_host_listed_by_name() {
-        let open = HostPolicy::default();
-        assert!(open.check_addr("x", "127.0.0.1".parse().unwrap()).is_err());
-        assert!(
-            open.check_addr("x", "169.254.169.254".parse().unwrap())
-                .is_err()
-        );
-        assert!(open.check_addr("x", "10.1.2.3".parse().unwrap()).is_err());
-        assert!(
-            open.check_addr("x", "::ffff:192.168.0.1".parse().unwrap())
-                .is_err()
-        );
-        assert!(open.check_addr("x", "fd00::1".parse().unwrap()).is_err());
-        assert!(
-            open.check_addr("x", "93.184.216.34".parse().unwrap())
-                .is_ok()
-        );
-        let listed = HostPolicy::new(vec!["localhost".into(), "*.corp.example".into()]);
-        assert!(
-            listed
-                .check_addr("localhost", "127.0.0.1".parse().unwrap())
-                .is_ok()
-        );
-        assert!(
-            listed
-                .check_addr("a.corp.example", "10.0.0.1".parse().unwrap())
-                .is_err()
-        );
-        assert!(listed.host_allowed("a.corp.example"));
-        assert!(!listed.host_allowed("evil.example"));
+    fn redirects_are_followed_only_within_the_first_urls_origin() {
+        let policy = HostPolicy::new(vec![AllowedHost::parse("tools.example").unwrap()]);
+        let chain = [url("https://tools.example/run")];
+        assert!(check_redirect(&policy, &chain, &url("https://tools.example/v2/run")).is_ok());
+        for elsewhere in [
+            "https://tools.example:8443/run",
+            "http://tools.example/run",
+            "https://other.example/run",
+        ] {
+            let refused = check_redirect(&policy, &chain, &url(elsewhere)).unwrap_err();
+            assert!(refused.to_string().contains("same origin"), "{elsewhere}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_target_is_checked_by_the_allow_list_and_address_guard() {
+        let ported = HostPolicy::new(vec![AllowedHost::parse("tools.example:443").unwrap()]);
+        let chain = [url("https://tools.example/run")];
+        assert!(check_redirect(&ported, &chain, &url("https://tools.example/run")).is_ok());
+        let chain = [url("http://10.0.0.1/run")];
+        let refused =
+            check_redirect(&HostPolicy::default(), &chain, &url("http://10.0.0.1/b")).unwrap_err();
+        assert!(refused.to_string().contains("10.0.0.1"), "{refused}");
+    }
+
+    #[test]
+    fn a_long_redirect_chain_is_cut() {
+        let chain = vec![url("https://tools.example/run"); MAX_REDIRECTS + 1];
+        let next = url("https://tools.example/run");
+        assert!(check_redirect(&HostPolicy::default(), &chain, &next).is_err());
     }
 }

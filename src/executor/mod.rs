@@ -8,6 +8,7 @@
 
 mod calculator;
 mod data_transform;
+mod host_policy;
 mod http_tool;
 mod string_utils;
 mod validate;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-pub use http_tool::{Forbidden, HostPolicy};
+pub use host_policy::{AllowedHost, Forbidden, HostPolicy};
 pub use validate::{Violation, validate_arguments};
 
 use crate::config::ExecutionConfig;
@@ -99,10 +100,10 @@ impl Executor {
         }
     }
 
-    /// Whether HTTP tools may call `host` (`TOOL_HTTP_ALLOWED_HOSTS`; addresses are checked
-    /// when connecting).
-    pub fn host_allowed(&self, host: &str) -> bool {
-        self.http.policy().host_allowed(host)
+    /// Whether HTTP tools may call `host` on `port` (`TOOL_HTTP_ALLOWED_HOSTS`; addresses
+    /// are checked when connecting).
+    pub fn host_allowed(&self, host: &str, port: Option<u16>) -> bool {
+        self.http.policy().host_allowed(host, port)
     }
 
     /// Definitions of the built-in tools, registered at startup.

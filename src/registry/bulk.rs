@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
-use super::{RegistryError, RegistryService, text_hash};
-use crate::domain::{FieldError, NewTool, embedded_text};
+use serde_json::Value;
+
+use super::{RegistryError, RegistryService, text_hash, under};
+use crate::domain::{FieldError, NewTool, REDACTED, embedded_text, restore_redacted};
 use crate::embedding::InputKind;
 use crate::store::{BulkItem, StoredEmbedding};
 
@@ -30,12 +32,14 @@ pub struct ReindexProgress {
 impl RegistryService {
     /// Imports `tools` (already validated): every item is checked first, then the ones whose
     /// embedding is missing or stale are embedded in batches, then all are written in one
-    /// transaction. Any problem (a built-in name; an existing name without `upsert`) rejects
-    /// the whole import with every problem listed by `/tools/{index}/name`; nothing is written.
+    /// transaction. Any problem (a built-in name; an existing name without `upsert`; a host
+    /// outside the allow-list; a `"[redacted]"` header that cannot be restored, as in
+    /// [`RegistryService::update`]) rejects the whole import with every problem listed by its
+    /// pointer under `/tools/{index}`; nothing is written.
     #[tracing::instrument(skip_all, fields(import.count = tools.len(), import.upsert = upsert))]
     pub async fn import(
         &self,
-        tools: Vec<NewTool>,
+        mut tools: Vec<NewTool>,
         upsert: bool,
     ) -> Result<ImportOutcome, RegistryError> {
         let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
@@ -47,6 +51,19 @@ impl RegistryService {
             .map(|s| (s.name.clone(), s))
             .collect();
         let mut errors = Vec::new();
+        for (i, tool) in tools.iter_mut().enumerate() {
+            let at = format!("/tools/{i}");
+            if let Err(e) = self.check_destination(tool) {
+                errors.extend(under(&at, vec![e]));
+            }
+            if existing.contains_key(&names[i]) && has_redacted_header(&tool.config) {
+                if let Some(current) = self.store.get_tool(&names[i]).await? {
+                    if let Err(more) = restore_redacted(&mut tool.config, &current.config) {
+                        errors.extend(under(&format!("{at}/config"), more));
+                    }
+                }
+            }
+        }
         for (i, name) in names.iter().enumerate() {
             if self.is_builtin(name) {
                 errors.push(FieldError::new(
@@ -172,4 +189,13 @@ impl RegistryService {
         }
         Ok(p)
     }
+}
+
+/// Whether `config` sends back a `"[redacted]"` header value, to be restored from the stored
+/// tool (only those tools are read before the import).
+fn has_redacted_header(config: &Value) -> bool {
+    config
+        .pointer("/executor/headers")
+        .and_then(Value::as_object)
+        .is_some_and(|h| h.values().any(|v| v.as_str() == Some(REDACTED)))
 }

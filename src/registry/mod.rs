@@ -23,7 +23,8 @@ pub use search::{Explain, Hit, rank};
 
 use crate::config::{Config, ExecutionConfig};
 use crate::domain::{
-    Embedding, NewTool, SearchMethod, Tool, ToolName, ToolPatch, restore_redacted, split_identifier,
+    Embedding, FieldError, NewTool, SearchMethod, Tool, ToolName, ToolPatch, restore_redacted,
+    split_identifier,
 };
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::Executor;
@@ -83,19 +84,19 @@ impl RegistryService {
         }
     }
 
-    /// An HTTP tool's host must be allowed by `TOOL_HTTP_ALLOWED_HOSTS` (checked again at each
-    /// call, since the list may change).
-    fn check_destination(&self, tool: &NewTool) -> Result<(), RegistryError> {
+    /// An HTTP tool's host and port must be allowed by `TOOL_HTTP_ALLOWED_HOSTS` (checked
+    /// again at each call, since the list may change).
+    fn check_destination(&self, tool: &NewTool) -> Result<(), FieldError> {
         if let Ok(Some(spec)) = crate::domain::http_executor(&tool.config) {
             let host = spec.url.host_str().unwrap_or_default();
-            if !self.executor.host_allowed(host) {
-                return Err(RegistryError::Invalid(vec![
-                    crate::domain::FieldError::new(
-                        "/config/executor/url",
-                        "allowedHosts",
-                        format!("the host {host} is not in TOOL_HTTP_ALLOWED_HOSTS"),
-                    ),
-                ]));
+            let port = spec.url.port_or_known_default();
+            if !self.executor.host_allowed(host, port) {
+                let port = port.map_or_else(String::new, |p| format!(" port {p}"));
+                return Err(FieldError::new(
+                    "/config/executor/url",
+                    "allowedHosts",
+                    format!("the host {host}{port} is not in TOOL_HTTP_ALLOWED_HOSTS"),
+                ));
             }
         }
         Ok(())
@@ -136,7 +137,8 @@ impl RegistryService {
         if self.store.get_tool(tool.name.as_str()).await?.is_some() {
             return Err(RegistryError::Conflict(tool.name.to_string()));
         }
-        self.check_destination(&tool)?;
+        self.check_destination(&tool)
+            .map_err(|e| RegistryError::Invalid(vec![e]))?;
         let (embedding, hash) = self.embed_document(&tool).await?;
         let model = self.embedder.model_id();
         let stored = StoredEmbedding {
@@ -164,13 +166,15 @@ impl RegistryService {
         let current = self.get(name).await?;
         let mut patch = patch;
         if let Some(config) = patch.config.as_mut() {
-            restore_redacted(config, &current.config);
+            restore_redacted(config, &current.config)
+                .map_err(|errors| RegistryError::Invalid(under("/config", errors)))?;
         }
         let updated = current
             .to_new_tool()
             .apply(patch)
             .map_err(RegistryError::Invalid)?;
-        self.check_destination(&updated)?;
+        self.check_destination(&updated)
+            .map_err(|e| RegistryError::Invalid(vec![e]))?;
         let text = updated.embedded_text();
         let hash = text_hash(&text);
         let stored_hash = self.store.embedding_hash(current.id).await?;
@@ -308,6 +312,17 @@ impl RegistryService {
     pub fn parse_name(raw: &str) -> Result<ToolName, RegistryError> {
         ToolName::parse(raw).map_err(|_| RegistryError::NotFound(raw.to_owned()))
     }
+}
+
+/// `errors` located under `prefix` (`/config`, `/tools/3`, ...) of the request body.
+fn under(prefix: &str, errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.pointer = format!("{prefix}{}", e.pointer);
+            e
+        })
+        .collect()
 }
 
 /// Hash of an embedded text, stored beside the embedding to detect when it is stale.

@@ -1,8 +1,8 @@
 //! A real local HTTP server standing in for an HTTP-backed tool: it echoes, fails, sleeps,
 //! redirects and counts the requests in flight, as each test needs.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 struct Counters {
     in_flight: Arc<AtomicUsize>,
     seen: Arc<AtomicUsize>,
+    /// The headers of every request `/echo` received, in order.
+    headers: Arc<Mutex<Vec<HeaderMap>>>,
 }
 
 pub struct ToolServer {
@@ -26,7 +28,8 @@ pub struct ToolServer {
 impl ToolServer {
     /// Routes: `/echo` answers `{"echo": args, "auth": <Authorization header>}`; `/fail` 500;
     /// `/down` 503 with Retry-After 7; `/slow?ms=N` sleeps then echoes; `/redirect?to=URL`
-    /// 302 to URL; `/text` a non-JSON 200.
+    /// 302 to URL (`&code=307` for a redirect that keeps method, body and headers); `/text` a
+    /// non-JSON 200.
     pub async fn start() -> Self {
         let counters = Counters::default();
         let app = axum::Router::new()
@@ -68,6 +71,15 @@ impl ToolServer {
     pub fn seen(&self) -> usize {
         self.counters.seen.load(Ordering::SeqCst)
     }
+
+    /// Every value of header `name` that requests to `/echo` carried.
+    pub fn received_header(&self, name: &str) -> Vec<String> {
+        let seen = self.counters.headers.lock().unwrap();
+        seen.iter()
+            .flat_map(|h| h.get_all(name))
+            .map(|v| v.to_str().unwrap_or("<not text>").to_owned())
+            .collect()
+    }
 }
 
 async fn echo(
@@ -76,6 +88,7 @@ async fn echo(
     body: Option<Json<Value>>,
 ) -> Json<Value> {
     c.seen.fetch_add(1, Ordering::SeqCst);
+    c.headers.lock().unwrap().push(headers.clone());
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -97,5 +110,9 @@ async fn slow(
 
 async fn redirect(Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
     let to = q.get("to").cloned().unwrap_or_default();
-    (StatusCode::FOUND, [("location", to)]).into_response()
+    let code = q
+        .get("code")
+        .and_then(|c| StatusCode::from_bytes(c.as_bytes()).ok())
+        .unwrap_or(StatusCode::FOUND);
+    (code, [("location", to)]).into_response()
 }
