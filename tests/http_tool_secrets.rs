@@ -246,3 +246,34 @@ async fn a_bulk_import_is_held_to_the_allow_list() {
     assert_eq!(body["errors"][0]["pointer"], "/tools/0/config/executor/url");
     assert_eq!(body["errors"][0]["rule"], "allowedHosts");
 }
+
+#[tokio::test]
+async fn a_new_tool_with_a_redacted_placeholder_is_refused_not_stored_as_its_secret() {
+    let app = app_allowing_loopback().await;
+    let server = ToolServer::start().await;
+
+    let resp = app
+        .post(
+            "/tools",
+            definition("fresh", &server.url("/echo"), redacted_headers()),
+        )
+        .await;
+    let body = problem(resp, 422).await;
+    assert!(
+        pointers(&body).contains(&"/config/executor/headers/Authorization".to_owned()),
+        "{body}"
+    );
+
+    let resp = app
+        .post(
+            "/tools/bulk",
+            json!({"tools": [definition("fresh", &server.url("/echo"), redacted_headers())]}),
+        )
+        .await;
+    let body = problem(resp, 422).await;
+    assert!(
+        pointers(&body).contains(&"/tools/0/config/executor/headers/X-Api-Key".to_owned()),
+        "{body}"
+    );
+    problem(app.get("/tools/fresh").await, 404).await;
+}

@@ -56,13 +56,21 @@ impl RegistryService {
             if let Err(e) = self.check_destination(tool) {
                 errors.extend(under(&at, vec![e]));
             }
-            if existing.contains_key(&names[i]) && has_redacted_header(&tool.config) {
-                if let Some(current) = self.store.get_tool(&names[i]).await? {
-                    if let Err(more) = restore_redacted(&mut tool.config, &current.config) {
-                        errors.extend(under(&format!("{at}/config"), more));
-                    }
+            if has_redacted_header(&tool.config) {
+                // A new tool has no stored value for "[redacted]" to stand for: restoring
+                // against an empty config refuses it by pointer.
+                let stored = match existing.contains_key(&names[i]) {
+                    true => self.store.get_tool(&names[i]).await?.map(|t| t.config),
+                    false => None,
+                };
+                let stored = stored.unwrap_or(Value::Null);
+                if let Err(more) = restore_redacted(&mut tool.config, &stored) {
+                    errors.extend(under(&format!("{at}/config"), more));
                 }
             }
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
         }
         for (i, name) in names.iter().enumerate() {
             if self.is_builtin(name) {

@@ -133,10 +133,13 @@ impl RegistryService {
 
     /// Embeds and stores a new tool. Nothing is written if embedding fails.
     #[tracing::instrument(skip_all, fields(tool.name = %tool.name))]
-    pub async fn register(&self, tool: NewTool) -> Result<Tool, RegistryError> {
+    pub async fn register(&self, mut tool: NewTool) -> Result<Tool, RegistryError> {
         if self.store.get_tool(tool.name.as_str()).await?.is_some() {
             return Err(RegistryError::Conflict(tool.name.to_string()));
         }
+        // A new tool stores no header value for a "[redacted]" placeholder to stand for.
+        restore_redacted(&mut tool.config, &serde_json::Value::Null)
+            .map_err(|errors| RegistryError::Invalid(under("/config", errors)))?;
         self.check_destination(&tool)
             .map_err(|e| RegistryError::Invalid(vec![e]))?;
         let (embedding, hash) = self.embed_document(&tool).await?;
