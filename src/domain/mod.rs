@@ -5,6 +5,7 @@
 mod bulk;
 mod embedding;
 mod executor_spec;
+pub mod schema_bounds;
 mod search;
 mod tool;
 
