@@ -6,6 +6,8 @@
 //! slot (one of `MAX_CONCURRENT_EXECUTIONS`) is held by the task itself until it really ends:
 //! a timed-out built-in still counts against the limit, and the blocking pool stays bounded.
 
+#[cfg(test)]
+mod bounds_fuzz;
 mod calculator;
 mod data_transform;
 mod http_tool;

@@ -65,7 +65,7 @@ impl BuiltinTool for StringUtils {
         if text.len() > MAX_TEXT {
             return Err(format!("`text` is too long: at most {MAX_TEXT} bytes"));
         }
-        match str_arg(args, "operation")? {
+        let result = match str_arg(args, "operation")? {
             // Case mapping can triple a character's bytes (`ΐ` → `Ϊ́`): bounded as it grows.
             "upper" => value(map_chars(text, bound, char::to_uppercase)?),
             "lower" => value(map_chars(text, bound, char::to_lowercase)?),
@@ -74,11 +74,7 @@ impl BuiltinTool for StringUtils {
             "word_count" => value(text.split_whitespace().count()),
             "slugify" => value(slugify(text)),
             "trim" => value(text.trim()),
-            "title" => {
-                let titled = title_case(text);
-                bound.bytes(json_str_len(&titled))?;
-                value(titled)
-            }
+            "title" => value(title_case(text)),
             "replace" => {
                 let find = str_arg(args, "find")?;
                 if find.is_empty() {
@@ -98,7 +94,12 @@ impl BuiltinTool for StringUtils {
                 value(replaced)
             }
             other => Err(format!("unknown operation {other:?}")),
+        }?;
+        // The rest grow by at most a few bytes a character (slugify lowercases): one check.
+        if let Some(text) = result["value"].as_str() {
+            bound.bytes(json_str_len(text))?;
         }
+        Ok(result)
     }
 }
 
