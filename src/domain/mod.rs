@@ -6,6 +6,7 @@ mod bulk;
 mod embedding;
 mod executor_spec;
 mod integer;
+pub mod schema_bounds;
 mod search;
 mod tool;
 

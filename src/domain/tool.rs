@@ -445,9 +445,16 @@ fn check_schema(errors: &mut Vec<FieldError>, pointer: &str, schema: &Value) {
         ));
         return;
     }
-    if let Err(e) = jsonschema::validator_for(schema) {
+    // Bounds first: compiling a schema with a very long `$ref` chain could itself overflow.
+    if let Err(e) = super::schema_bounds::check(schema) {
         errors.push(FieldError::new(
-            format!("{pointer}{}", e.instance_path),
+            format!("{pointer}{}", e.pointer),
+            e.rule,
+            e.message,
+        ));
+    } else if let Err(e) = jsonschema::validator_for(schema) {
+        errors.push(FieldError::new(
+            format!("{pointer}{}", e.instance_path()),
             "schema",
             format!("is not a valid JSON Schema: {e}"),
         ));

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{BuiltinTool, num_arg, str_arg, value};
+use super::{BuiltinTool, OutputBound, num_arg, str_arg, value};
 use crate::domain::{NewTool, ToolName};
 
 pub struct Calculator;
@@ -69,7 +69,8 @@ impl BuiltinTool for Calculator {
         }
     }
 
-    fn run(&self, args: &Value) -> Result<Value, String> {
+    // The result is one number: nothing to bound but the expression (length and depth).
+    fn run(&self, args: &Value, _: OutputBound) -> Result<Value, String> {
         let op = str_arg(args, "operation")?;
         let result = match op {
             "expression" => evaluate(str_arg(args, "expression")?)?,

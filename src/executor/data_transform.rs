@@ -1,8 +1,10 @@
 //! `data_transform`: JSON ↔ CSV.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value, json};
 
-use super::{BuiltinTool, str_arg, value};
+use super::{BuiltinTool, OutputBound, json_str_len, str_arg, value};
 use crate::domain::{NewTool, ToolName};
 
 pub struct DataTransform;
@@ -58,22 +60,22 @@ impl BuiltinTool for DataTransform {
         }
     }
 
-    fn run(&self, args: &Value) -> Result<Value, String> {
+    fn run(&self, args: &Value, bound: OutputBound) -> Result<Value, String> {
         let data = args.get("data").ok_or("`data` is required")?;
         match str_arg(args, "operation")? {
-            "json_to_csv" => json_to_csv(data).and_then(value),
+            "json_to_csv" => json_to_csv(data, bound).and_then(value),
             "csv_to_json" => {
                 let text = data
                     .as_str()
                     .ok_or("`data` must be CSV text for csv_to_json")?;
-                csv_to_json(text).and_then(value)
+                csv_to_json(text, bound).and_then(value)
             }
             other => Err(format!("unknown operation {other:?}")),
         }
     }
 }
 
-fn json_to_csv(data: &Value) -> Result<String, String> {
+fn json_to_csv(data: &Value, bound: OutputBound) -> Result<String, String> {
     let rows = data
         .as_array()
         .ok_or("`data` must be an array of objects for json_to_csv")?;
@@ -81,16 +83,19 @@ fn json_to_csv(data: &Value) -> Result<String, String> {
         return Err(format!("too many rows: at most {MAX_ROWS}"));
     }
     let mut header: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for (i, row) in rows.iter().enumerate() {
         let obj = row
             .as_object()
             .ok_or_else(|| format!("`data/{i}` must be an object"))?;
         for k in obj.keys() {
-            if !header.contains(&k.as_str()) {
+            if seen.insert(k) {
                 header.push(k);
             }
         }
     }
+    // Every row gets every column: 26,000 objects with distinct keys are 676 million cells.
+    bound.cells(rows.len().saturating_add(1).saturating_mul(header.len()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     if !header.is_empty() {
         w.write_record(&header).map_err(|e| e.to_string())?;
@@ -106,12 +111,16 @@ fn json_to_csv(data: &Value) -> Result<String, String> {
             })
             .collect();
         w.write_record(&record).map_err(|e| e.to_string())?;
+        // The writer's buffer holds at most a few KB more than what it has flushed.
+        bound.bytes(w.get_ref().len())?;
     }
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
+    let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+    bound.bytes(json_str_len(&text))?;
+    Ok(text)
 }
 
-fn csv_to_json(text: &str) -> Result<Vec<Value>, String> {
+fn csv_to_json(text: &str, bound: OutputBound) -> Result<Vec<Value>, String> {
     if text.len() > MAX_CSV_BYTES {
         return Err(format!("CSV is too large: at most {MAX_CSV_BYTES} bytes"));
     }
@@ -127,6 +136,11 @@ fn csv_to_json(text: &str) -> Result<Vec<Value>, String> {
     if header.iter().all(String::is_empty) {
         return Err("CSV has no header row".into());
     }
+    // Each row repeats every header name: a 20,000-column header turns each one-value row
+    // into 20,000 entries, so the size is counted row by row before the row is built.
+    let names_len: usize = header.iter().map(|h| json_str_len(h) + 2).sum();
+    let mut bytes = 2;
+    let mut cells = 0usize;
     let mut out = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("malformed CSV at record {}: {e}", i + 1))?;
@@ -141,6 +155,13 @@ fn csv_to_json(text: &str) -> Result<Vec<Value>, String> {
         if out.len() >= MAX_ROWS {
             return Err(format!("too many rows: at most {MAX_ROWS}"));
         }
+        cells += header.len();
+        bound.cells(cells)?;
+        let values_len: usize = (0..header.len())
+            .map(|j| rec.get(j).map_or(4, json_str_len))
+            .sum();
+        bytes += names_len + values_len + 2;
+        bound.bytes(bytes)?;
         let mut obj = Map::new();
         for (j, h) in header.iter().enumerate() {
             obj.insert(
@@ -158,11 +179,16 @@ fn csv_to_json(text: &str) -> Result<Vec<Value>, String> {
 mod tests {
     use super::*;
 
+    const BOUND: OutputBound = OutputBound {
+        max_bytes: 1 << 20,
+        max_cells: crate::executor::MAX_CELLS,
+    };
+
     #[test]
     fn csv_round_trips_quotes_and_newlines() {
         let data = json!([{"name": "a, \"b\"", "note": "line1\nline2"}, {"name": "c", "extra": 1}]);
-        let csv = json_to_csv(&data).unwrap();
-        let back = csv_to_json(&csv).unwrap();
+        let csv = json_to_csv(&data, BOUND).unwrap();
+        let back = csv_to_json(&csv, BOUND).unwrap();
         assert_eq!(back[0]["name"], "a, \"b\"");
         assert_eq!(back[0]["note"], "line1\nline2");
         assert_eq!(back[1]["extra"], "1");
@@ -171,15 +197,15 @@ mod tests {
 
     #[test]
     fn ragged_rows_are_padded_or_refused() {
-        let short = csv_to_json("a,b\n1\n").unwrap();
+        let short = csv_to_json("a,b\n1\n", BOUND).unwrap();
         assert_eq!(short[0]["b"], Value::Null);
-        let long = csv_to_json("a,b\n1,2,3\n").unwrap_err();
+        let long = csv_to_json("a,b\n1,2,3\n", BOUND).unwrap_err();
         assert!(long.contains("3 fields"));
     }
 
     #[test]
     fn non_objects_are_refused_with_their_index() {
-        let err = json_to_csv(&json!([{"a": 1}, 2])).unwrap_err();
+        let err = json_to_csv(&json!([{"a": 1}, 2]), BOUND).unwrap_err();
         assert!(err.contains("data/1"));
     }
 }

@@ -6,6 +6,8 @@
 //! slot (one of `MAX_CONCURRENT_EXECUTIONS`) is held by the task itself until it really ends:
 //! a timed-out built-in still counts against the limit, and the blocking pool stays bounded.
 
+#[cfg(test)]
+mod bounds_fuzz;
 mod calculator;
 mod data_transform;
 mod host_policy;
@@ -51,8 +53,64 @@ pub enum ExecError {
 pub trait BuiltinTool: Send + Sync {
     /// The definition registered for the tool at startup.
     fn definition(&self) -> NewTool;
-    /// Runs the tool on arguments already validated against its input schema.
-    fn run(&self, args: &Value) -> Result<Value, String>;
+    /// Runs the tool on arguments already validated against its input schema, refusing as
+    /// soon as its result would pass `bound`.
+    fn run(&self, args: &Value, bound: OutputBound) -> Result<Value, String>;
+}
+
+/// Table cells (CSV fields, JSON object entries) one result may hold: a small request must
+/// not become millions of allocations even when each of them is a few bytes.
+pub const MAX_CELLS: usize = 250_000;
+
+/// What one built-in run may produce. The tools check it *while* they build their result (a
+/// replaced length is computed before allocating, rows are counted as they are emitted), so
+/// input that would amplify into gigabytes is refused after a little work, never by the
+/// allocator aborting the process.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputBound {
+    /// Bytes of the result as JSON (`TOOL_MAX_OUTPUT_BYTES`).
+    pub max_bytes: usize,
+    pub max_cells: usize,
+}
+
+impl OutputBound {
+    /// Refuses a result that would take `bytes` bytes of JSON.
+    fn bytes(&self, bytes: usize) -> Result<(), String> {
+        if bytes > self.max_bytes {
+            Err(format!(
+                "the result would be over {} bytes (TOOL_MAX_OUTPUT_BYTES); it was stopped at \
+                 {bytes} bytes",
+                self.max_bytes
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Refuses a result of `cells` table cells.
+    fn cells(&self, cells: usize) -> Result<(), String> {
+        if cells > self.max_cells {
+            Err(format!(
+                "the result would hold over {} cells (rows times columns); it was stopped at \
+                 {cells}",
+                self.max_cells
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The length of `s` as a JSON string, quotes and escapes included (as serde_json writes it).
+fn json_str_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 /// Finds and runs tool implementations.
@@ -152,9 +210,13 @@ impl Executor {
         let value = match (builtin, spec) {
             (Some(tool), _) => {
                 // The permit moves into the task: it is released when the work really stops.
+                let bound = OutputBound {
+                    max_bytes: self.max_output,
+                    max_cells: MAX_CELLS,
+                };
                 let task = tokio::task::spawn_blocking(move || {
                     let _slot = permit;
-                    tool.run(&args)
+                    tool.run(&args, bound)
                 });
                 match tokio::time::timeout(limit, task).await {
                     Err(_) => return Err(ExecError::Timeout(limit)),
@@ -230,7 +292,7 @@ mod tests {
                 config: json!({}),
             }
         }
-        fn run(&self, _: &Value) -> Result<Value, String> {
+        fn run(&self, _: &Value, _: OutputBound) -> Result<Value, String> {
             let _ = self.0.lock().unwrap().recv();
             value(1)
         }

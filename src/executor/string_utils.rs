@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{BuiltinTool, str_arg, value};
+use super::{BuiltinTool, OutputBound, json_str_len, str_arg, value};
 use crate::domain::{NewTool, ToolName};
 
 pub struct StringUtils;
@@ -60,14 +60,15 @@ impl BuiltinTool for StringUtils {
         }
     }
 
-    fn run(&self, args: &Value) -> Result<Value, String> {
+    fn run(&self, args: &Value, bound: OutputBound) -> Result<Value, String> {
         let text = str_arg(args, "text")?;
         if text.len() > MAX_TEXT {
             return Err(format!("`text` is too long: at most {MAX_TEXT} bytes"));
         }
-        match str_arg(args, "operation")? {
-            "upper" => value(text.to_uppercase()),
-            "lower" => value(text.to_lowercase()),
+        let result = match str_arg(args, "operation")? {
+            // Case mapping can triple a character's bytes (`ΐ` → `Ϊ́`): bounded as it grows.
+            "upper" => value(map_chars(text, bound, char::to_uppercase)?),
+            "lower" => value(map_chars(text, bound, char::to_lowercase)?),
             "reverse" => value(text.chars().rev().collect::<String>()),
             "length" => value(text.chars().count()),
             "word_count" => value(text.split_whitespace().count()),
@@ -79,11 +80,42 @@ impl BuiltinTool for StringUtils {
                 if find.is_empty() {
                     return Err("`find` must not be empty".into());
                 }
-                value(text.replace(find, str_arg(args, "replace_with")?))
+                let with = str_arg(args, "replace_with")?;
+                // The result's size is known before it is built: 130,000 "a" → 130,000 "b"s
+                // would otherwise ask the allocator for 17 GB.
+                let count = text.matches(find).count();
+                let len = count
+                    .checked_mul(with.len())
+                    .and_then(|grown| (text.len() - count * find.len()).checked_add(grown))
+                    .unwrap_or(usize::MAX);
+                bound.bytes(len.saturating_add(2))?;
+                let replaced = text.replace(find, with);
+                bound.bytes(json_str_len(&replaced))?;
+                value(replaced)
             }
             other => Err(format!("unknown operation {other:?}")),
+        }?;
+        // The rest grow by at most a few bytes a character (slugify lowercases): one check.
+        if let Some(text) = result["value"].as_str() {
+            bound.bytes(json_str_len(text))?;
         }
+        Ok(result)
     }
+}
+
+/// Maps every character of `text` through `f`, stopping once the result passes `bound`.
+fn map_chars<I: Iterator<Item = char>>(
+    text: &str,
+    bound: OutputBound,
+    f: impl Fn(char) -> I,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        out.extend(f(c));
+        bound.bytes(out.len() + 2)?;
+    }
+    bound.bytes(json_str_len(&out))?;
+    Ok(out)
 }
 
 fn slugify(text: &str) -> String {

@@ -22,6 +22,8 @@ fn compiled(schema: &Value) -> Result<Arc<Validator>, String> {
     if let Some(v) = cache().get(&key) {
         return Ok(v.clone());
     }
+    // Registration refuses such schemas; this guards rows written by hand or stored before.
+    crate::domain::schema_bounds::check(schema).map_err(|e| e.to_string())?;
     let validator = Arc::new(jsonschema::validator_for(schema).map_err(|e| e.to_string())?);
     let mut map = cache();
     if map.len() >= MAX_CACHED_VALIDATORS {
@@ -53,7 +55,7 @@ pub fn validate_arguments(schema: &Value, args: &Value) -> Result<(), Vec<Violat
                 pointer: String::new(),
                 rule: "schema".into(),
                 expected: Value::Null,
-                message: format!("the tool's input_schema is invalid: {e}"),
+                message: format!("the tool's schema is invalid: {e}"),
             }]);
         }
     };
@@ -61,7 +63,7 @@ pub fn validate_arguments(schema: &Value, args: &Value) -> Result<(), Vec<Violat
         .iter_errors(args)
         .take(20)
         .map(|e| {
-            let schema_pointer = e.schema_path.to_string();
+            let schema_pointer = e.schema_path().to_string();
             // The failed keyword is the last step of the path into the schema.
             let rule = schema_pointer
                 .rsplit('/')
@@ -73,7 +75,7 @@ pub fn validate_arguments(schema: &Value, args: &Value) -> Result<(), Vec<Violat
                 .cloned()
                 .unwrap_or(Value::Null);
             Violation {
-                pointer: e.instance_path.to_string(),
+                pointer: e.instance_path().to_string(),
                 rule,
                 expected,
                 message: e.to_string(),
