@@ -1,5 +1,7 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`).
 
+use sqlx::AssertSqlSafe;
+
 use super::tools::{TOOL_COLUMNS, ToolRow};
 use super::{PgStore, StoreError};
 use crate::domain::Tool;
@@ -19,7 +21,7 @@ impl PgStore {
             "SELECT {TOOL_COLUMNS} FROM tools WHERE ($1::text IS NULL OR name > $1) \
              ORDER BY name LIMIT $2"
         );
-        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+        Ok(sqlx::query_as::<_, ToolRow>(AssertSqlSafe(sql))
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)

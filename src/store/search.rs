@@ -2,6 +2,7 @@
 //! matches, each side's pool fetched in one query. Fusion happens in `registry`.
 
 use pgvector::Vector;
+use sqlx::AssertSqlSafe;
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
 use super::{PgStore, SearchFilter, StoreError};
@@ -118,7 +119,7 @@ impl PgStore {
              LEFT JOIN nearest n ON n.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
-        Ok(sqlx::query_as::<_, CandidateRow>(&sql)
+        Ok(sqlx::query_as::<_, CandidateRow>(AssertSqlSafe(sql))
             .bind(Vector::from(q.embedding.as_slice().to_vec()))
             .bind(&q.filter.category)
             .bind(&q.filter.tags)

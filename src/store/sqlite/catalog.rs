@@ -1,6 +1,8 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`),
 //! on the embedded store.
 
+use sqlx::AssertSqlSafe;
+
 use super::SqliteStore;
 use super::tools::{Row, TOOL_COLUMNS};
 use crate::domain::Tool;
@@ -18,7 +20,7 @@ impl SqliteStore {
             "SELECT {TOOL_COLUMNS} FROM tools t WHERE t.name > coalesce(?1, '') \
              ORDER BY t.name LIMIT ?2"
         );
-        Ok(sqlx::query_as::<_, Row>(&sql)
+        Ok(sqlx::query_as::<_, Row>(AssertSqlSafe(sql))
             .bind(after)
             .bind(limit)
             .fetch_all(&self.reader)

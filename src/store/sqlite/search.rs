@@ -1,6 +1,8 @@
 //! Candidate retrieval for search on the embedded store: the nearest tools by embedding
 //! (sqlite-vec) and the best full-text matches (FTS5), fused in `registry` as on PostgreSQL.
 
+use sqlx::AssertSqlSafe;
+
 use super::tools::{Row, TOOL_COLUMNS, filter_sql, match_expression, tags_param};
 use super::{SqliteStore, vector_blob};
 use crate::domain::Tool;
@@ -64,7 +66,7 @@ impl SqliteStore {
              JOIN tools t ON t.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
-        Ok(sqlx::query_as::<_, CandidateRow>(&sql)
+        Ok(sqlx::query_as::<_, CandidateRow>(AssertSqlSafe(sql))
             .bind(vector_blob(q.embedding.as_slice()))
             .bind(&q.filter.category)
             .bind(tags_param(q.filter))
