@@ -10,7 +10,7 @@
 # libc, libm and libgcc_s, all in the base) and distroless/cc-debian12
 # is ~23 MB uncompressed, so the image is about 35 MB, under 50 MB.
 
-ARG RUST_VERSION=1.91
+ARG RUST_VERSION=1.94
 ARG CARGO_CHEF_VERSION=0.1.73
 
 FROM rust:${RUST_VERSION}-slim-bookworm AS chef

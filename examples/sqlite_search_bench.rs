@@ -109,9 +109,9 @@ async fn main() -> anyhow::Result<()> {
         "inserted {n} tools in {:.1}s",
         started.elapsed().as_secs_f64()
     );
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE VIRTUAL TABLE v USING vec0(embedding float[{DIM}] distance_metric=cosine)"
-    ))
+    )))
     .execute(&pool)
     .await?;
     sqlx::query("INSERT INTO v (rowid, embedding) SELECT id, embedding FROM tools")

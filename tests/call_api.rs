@@ -61,9 +61,9 @@ async fn a_tool_failure_is_success_false_and_recorded() {
     assert_eq!(status, 200);
     assert_eq!(body["success"], false);
     assert!(body["error"].as_str().unwrap().contains("division by zero"));
-    let row: (i64, Option<String>) = sqlx::query_as(&format!(
+    let row: (i64, Option<String>) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {SUCCESS}, error FROM tool_executions WHERE tool_name = 'calculator'"
-    ))
+    )))
     .fetch_one(&app.db)
     .await
     .unwrap();
@@ -184,10 +184,10 @@ async fn every_call_writes_one_execution_row_with_its_content() {
     )
     .await;
     type Row = (String, String, Option<String>, Option<String>, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT tool_name, CAST(input_data AS TEXT), CAST(output_data AS TEXT), error, {SUCCESS}, \
          duration_ms FROM tool_executions ORDER BY id"
-    ))
+    )))
     .fetch_all(&app.db)
     .await
     .unwrap();

@@ -177,9 +177,9 @@ async fn a_thousand_concurrent_calls_leave_a_thousand_rows_with_their_outcomes()
         }
     });
     let answers = futures::future::join_all(calls).await;
-    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, {SUCCESS}, error_kind FROM tool_executions ORDER BY id"
-    ))
+    )))
     .fetch_all(&app.db)
     .await
     .unwrap();

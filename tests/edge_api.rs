@@ -378,3 +378,15 @@ async fn a_request_past_the_timeout_is_a_503_problem() {
     assert!(body["request_id"].is_string());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_docs_page_serves_swagger_ui_pointed_at_the_api_description() {
+    let app = common::spawn_app().await;
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("swagger-ui"));
+    let init = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(init.status(), 200);
+    assert!(init.text().await.unwrap().contains("/openapi.json"));
+    app.stop().await;
+}

@@ -208,3 +208,18 @@ fn the_outcome_filter_lists_every_error_kind() {
         );
     }
 }
+
+#[test]
+fn links_lead_from_a_new_tool_and_from_a_call_to_what_they_name() {
+    let spec = spec();
+    let created = &spec["paths"]["/tools"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        created["get_tool"]["parameters"]["name"],
+        "$response.body#/name"
+    );
+    let called = &spec["paths"]["/mcp/call_tool"]["post"]["responses"]["200"]["links"];
+    assert_eq!(
+        called["get_execution"]["parameters"]["id"],
+        "$response.body#/execution_id"
+    );
+}

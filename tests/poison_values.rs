@@ -86,7 +86,10 @@ async fn a_row_that_cannot_be_decoded_is_skipped_and_the_others_are_listed() {
     // A row as an older release left it: its schema holds a number serde_json cannot read.
     let damaged = format!("{{\"maximum\": 17976931348623157{}}}", "0".repeat(292));
     let sql = format!("UPDATE tools SET input_schema = '{damaged}' WHERE name = 'broken_tool'");
-    sqlx::query(&sql).execute(&app.db).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&app.db)
+        .await
+        .unwrap();
 
     let resp = app.get("/tools").await;
 
@@ -275,7 +278,7 @@ async fn valid_calls_mixed_with_nul_calls_all_succeed_and_are_recorded() {
 /// Makes the database refuse every history row whose arguments mention `poison`, as a
 /// constraint the application does not know about would.
 async fn refuse_poisoned_history_rows(app: &TestApp) {
-    let statements: &[&str] = match backend() {
+    let statements: &[&'static str] = match backend() {
         Backend::Postgres => &[
             "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
              BEGIN IF NEW.input_data::text LIKE '%poison%' THEN \
@@ -290,7 +293,7 @@ async fn refuse_poisoned_history_rows(app: &TestApp) {
         ],
     };
     for sql in statements {
-        sqlx::query(sql).execute(&app.db).await.unwrap();
+        sqlx::query(*sql).execute(&app.db).await.unwrap();
     }
 }
 

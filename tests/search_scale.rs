@@ -12,12 +12,12 @@ use serde_json::json;
 async fn filtered_search_returns_limit_results_among_100k_tools() {
     let app = spawn_app_with(&[("EMBEDDING_DIMENSION", "8")]).await;
     let mut conn = app.db.acquire().await.unwrap();
-    let setup: &[&str] = match backend() {
+    let setup: &[&'static str] = match backend() {
         Backend::Postgres => &POSTGRES_SETUP,
         Backend::Sqlite => &SQLITE_SETUP,
     };
     for sql in setup {
-        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+        sqlx::query(*sql).execute(&mut *conn).await.unwrap();
     }
     drop(conn);
     for hybrid in [

@@ -9,6 +9,7 @@
 use axum::Router;
 use axum::http::Method;
 use serde::Serialize;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayItems, Object, SchemaType, Type};
@@ -64,7 +65,7 @@ pub struct Problem {
         super::executions::get,
     ),
     components(schemas(Problem)),
-    modifiers(&NewToolBody, &CommonProblems)
+    modifiers(&NewToolBody, &Links, &CommonProblems)
 )]
 pub struct ApiDoc;
 
@@ -138,6 +139,7 @@ fn set_tool_field_rules(spec: &mut Spec) {
         .and_then(|item| item.get.as_mut())
         .and_then(|op| op.parameters.as_mut());
     for param in list.into_iter().flatten() {
+        let RefOr::T(param) = param else { continue };
         if let Some(RefOr::T(Schema::Object(string))) = param.schema.as_mut() {
             string.pattern = Some(filter.clone());
         }
@@ -183,6 +185,7 @@ fn set_search_limit(spec: &mut Spec, max: u32) {
         .and_then(|item| item.get.as_mut())
         .and_then(|op| op.parameters.as_mut());
     for param in similar.into_iter().flatten() {
+        let RefOr::T(param) = param else { continue };
         if param.name == "limit" {
             if let Some(RefOr::T(Schema::Object(limit))) = param.schema.as_mut() {
                 limit.maximum = max.clone();
@@ -240,7 +243,7 @@ impl Modify for NewToolBody {
             .get_mut("/tools")
             .and_then(|item| item.post.as_mut());
         if let Some(op) = post {
-            op.request_body = Some(
+            op.request_body = Some(RefOr::T(
                 RequestBodyBuilder::new()
                     .content(
                         "application/json",
@@ -248,8 +251,60 @@ impl Modify for NewToolBody {
                     )
                     .required(Some(Required::True))
                     .build(),
-            );
+            ));
         }
+    }
+}
+
+/// OpenAPI links, so a client (or a fuzzer's stateful phase) can follow what one answer
+/// names: a registered tool to its routes, a call to its execution record.
+pub struct Links;
+
+impl Modify for Links {
+    fn modify(&self, spec: &mut Spec) {
+        let tool_routes = [
+            "get_tool",
+            "update_tool",
+            "delete_tool",
+            "similar_tools",
+            "list_executions",
+            "tool_stats",
+        ];
+        add_links(
+            spec,
+            "/tools",
+            "201",
+            &tool_routes.map(|op| (op, "name", "$response.body#/name")),
+        );
+        add_links(
+            spec,
+            "/mcp/call_tool",
+            "200",
+            &[("get_execution", "id", "$response.body#/execution_id")],
+        );
+    }
+}
+
+/// Adds to the `status` answer of the POST at `path` one link per (operation, parameter,
+/// expression).
+fn add_links(spec: &mut Spec, path: &str, status: &str, links: &[(&str, &str, &str)]) {
+    let response = spec
+        .paths
+        .paths
+        .get_mut(path)
+        .and_then(|item| item.post.as_mut())
+        .and_then(|op| op.responses.responses.get_mut(status));
+    let Some(RefOr::T(response)) = response else {
+        return;
+    };
+    for (operation, param, expr) in links {
+        let link = LinkBuilder::new()
+            .operation_id(*operation)
+            .parameter(*param, *expr)
+            .build();
+        response
+            .links
+            .insert((*operation).to_owned(), RefOr::T(link));
     }
 }
 

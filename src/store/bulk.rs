@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use pgvector::Vector;
+use sqlx::AssertSqlSafe;
 
 use super::tools::{SEARCH_VECTOR, conflict_or, json_text};
 use super::{PgStore, StoreError, StoredEmbedding};
@@ -90,7 +91,7 @@ impl PgStore {
             let t = item.tool;
             let e = item.embedding.as_ref();
             let text = t.search_text();
-            let row: bool = sqlx::query_scalar(&sql)
+            let row: bool = sqlx::query_scalar(AssertSqlSafe(sql.as_str()))
                 .bind(t.name.as_str())
                 .bind(&t.description)
                 .bind(&t.long_description)

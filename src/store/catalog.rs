@@ -1,5 +1,6 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`).
 
+use sqlx::AssertSqlSafe;
 use sqlx::Row as _;
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
@@ -27,7 +28,7 @@ impl PgStore {
         let mut after = after.map(str::to_owned);
         loop {
             let want = limit - tools.len() as i64;
-            let rows = sqlx::query(&sql)
+            let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
                 .bind(&after)
                 .bind(want)
                 .fetch_all(&self.pool)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 
 use super::tools::json_text;
 use super::{PgStore, StoreError, decode_each};
@@ -123,12 +124,12 @@ impl PgStore {
             OutcomeFilter::Failure => (Some(false), None),
             OutcomeFilter::Kind(k) => (Some(false), Some(k.as_str())),
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM tool_executions \
              WHERE tool_name = $1 AND ($2::bigint IS NULL OR id < $2) \
                AND ($3::bool IS NULL OR success = $3) AND ($4::text IS NULL OR error_kind = $4) \
              ORDER BY id DESC LIMIT $5"
-        ))
+        )))
         .bind(tool_name)
         .bind(before)
         .bind(success)
@@ -151,9 +152,9 @@ impl PgStore {
 
     /// One execution by id (primary key).
     pub async fn get_execution(&self, id: i64) -> Result<Option<StoredExecution>, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM tool_executions WHERE id = $1"
-        ))
+        )))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)

@@ -3,6 +3,10 @@
 //!
 //! Every query names the index it expects to use. Errors become `StoreError` here, so a
 //! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
+//!
+//! A query string built with `format!` is passed as `sqlx::AssertSqlSafe`: it is assembled
+//! only from this module's constants and numbers from the validated config; every value a
+//! caller sends is bound as a parameter.
 
 mod backend;
 mod bulk;

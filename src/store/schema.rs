@@ -1,6 +1,7 @@
 //! Migrations, and the part of the schema that depends on configuration: the embedding
 //! column's dimension and the HNSW index built on it.
 
+use sqlx::AssertSqlSafe;
 use sqlx::PgPool;
 
 use super::StoreError;
@@ -61,9 +62,9 @@ pub async fn migrate(
                 configured: dimension,
             });
         }
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "ALTER TABLE tools ALTER COLUMN embedding TYPE vector({dimension})"
-        ))
+        )))
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -75,10 +76,10 @@ pub async fn migrate(
     }
     // HNSW rather than ivfflat: ivfflat's lists are fixed when it is built, and one built on an
     // empty table has poor recall.
-    sqlx::query(&format!(
+    sqlx::query(AssertSqlSafe(format!(
         "CREATE INDEX IF NOT EXISTS tools_embedding_hnsw_idx ON tools \
          USING hnsw (embedding vector_cosine_ops) WITH (m = {hnsw_m}, ef_construction = {hnsw_ef_construction})"
-    ))
+    )))
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?;

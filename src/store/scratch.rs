@@ -4,6 +4,7 @@
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
+use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
@@ -38,7 +39,7 @@ impl ScratchDatabase {
         }
         let admin = PgConnectOptions::from_str(url.expose_secret()).map_err(StoreError::Other)?;
         let mut conn = admin.connect().await?;
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut conn)
             .await?;
         conn.close().await?;
@@ -63,10 +64,10 @@ impl ScratchDatabase {
             return Ok(());
         };
         let mut conn = admin.connect().await?;
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
             self.name
-        ))
+        )))
         .execute(&mut conn)
         .await?;
         conn.close().await?;

@@ -2,6 +2,7 @@
 //! matches, each side's pool fetched in one query. Fusion happens in `registry`.
 
 use pgvector::Vector;
+use sqlx::AssertSqlSafe;
 
 use super::tools::{TOOL_COLUMNS, ToolRow};
 use super::{PgStore, SearchFilter, StoreError, decode_each};
@@ -118,7 +119,7 @@ impl PgStore {
              LEFT JOIN nearest n ON n.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(Vector::from(q.embedding.as_slice().to_vec()))
             .bind(&q.filter.category)
             .bind(&q.filter.tags)

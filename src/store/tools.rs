@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use pgvector::Vector;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::{PgStore, StoreError, decode_each};
@@ -114,7 +115,7 @@ impl PgStore {
              {SEARCH_VECTOR}) RETURNING {TOOL_COLUMNS}"
         );
         let text = tool.search_text();
-        sqlx::query_as::<_, ToolRow>(&sql)
+        sqlx::query_as::<_, ToolRow>(AssertSqlSafe(sql.as_str()))
             .bind(tool.name.as_str())
             .bind(&tool.description)
             .bind(&tool.long_description)
@@ -141,7 +142,7 @@ impl PgStore {
     /// Looks a tool up by name (unique index on `name`).
     pub async fn get_tool(&self, name: &str) -> Result<Option<Tool>, StoreError> {
         let sql = format!("SELECT {TOOL_COLUMNS} FROM tools WHERE name = $1");
-        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+        Ok(sqlx::query_as::<_, ToolRow>(AssertSqlSafe(sql.as_str()))
             .bind(name)
             .fetch_optional(&self.pool)
             .await?
@@ -183,7 +184,7 @@ impl PgStore {
              updated_at = now() WHERE id = $1 RETURNING {TOOL_COLUMNS}"
         );
         let text = tool.search_text();
-        Ok(sqlx::query_as::<_, ToolRow>(&sql)
+        Ok(sqlx::query_as::<_, ToolRow>(AssertSqlSafe(sql.as_str()))
             .bind(id)
             .bind(&tool.description)
             .bind(&tool.long_description)
@@ -222,7 +223,7 @@ impl PgStore {
              WHERE ($1::text IS NULL OR category = $1) AND ($2::text[] IS NULL OR tags @> $2) \
              ORDER BY name"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(&filter.category)
             .bind(&filter.tags)
             .fetch_all(&self.pool)
@@ -285,7 +286,7 @@ impl PgStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(Vector::from(query.as_slice().to_vec()))
             .bind(&filter.category)
             .bind(&filter.tags)

@@ -68,7 +68,7 @@ pub async fn fresh_database() -> String {
     let mut conn = PgConnection::connect(&admin)
         .await
         .expect("connect to test cluster");
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut conn)
         .await
         .expect("create test database");
@@ -216,7 +216,10 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     /// A tool's stored embedding as text, to see whether it changed.

@@ -1,6 +1,7 @@
 //! Queries that page through the catalogue of tools and summarise it (for MCP's `tools/list`),
 //! on the embedded store.
 
+use sqlx::AssertSqlSafe;
 use sqlx::Row as _;
 
 use super::SqliteStore;
@@ -26,7 +27,7 @@ impl SqliteStore {
         let mut after = after.map(str::to_owned);
         loop {
             let want = limit - tools.len() as i64;
-            let rows = sqlx::query(&sql)
+            let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
                 .bind(&after)
                 .bind(want)
                 .fetch_all(&self.reader)

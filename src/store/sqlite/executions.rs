@@ -1,6 +1,7 @@
 //! Queries on the `tool_executions` table of the embedded store: the record of every call.
 
 use chrono::Utc;
+use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::{SqliteStore, timestamp};
@@ -66,12 +67,12 @@ impl SqliteStore {
             OutcomeFilter::Failure => (Some(false), None),
             OutcomeFilter::Kind(k) => (Some(false), Some(k.as_str())),
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM tool_executions \
              WHERE tool_name = ?1 AND (?2 IS NULL OR id < ?2) \
                AND (?3 IS NULL OR success = ?3) AND (?4 IS NULL OR error_kind = ?4) \
              ORDER BY id DESC LIMIT ?5"
-        ))
+        )))
         .bind(tool_name)
         .bind(before)
         .bind(success)
@@ -94,9 +95,9 @@ impl SqliteStore {
 
     /// One execution by id (primary key).
     pub async fn get_execution(&self, id: i64) -> Result<Option<StoredExecution>, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM tool_executions WHERE id = ?1"
-        ))
+        )))
         .bind(id)
         .fetch_optional(&self.reader)
         .await?)

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -120,7 +121,7 @@ impl SqliteStore {
                 tools::filter_sql(filter)
             );
             Some(
-                sqlx::query_scalar(&sql)
+                sqlx::query_scalar(AssertSqlSafe(sql))
                     .bind(None::<i64>)
                     .bind(&filter.category)
                     .bind(tools::tags_param(filter))

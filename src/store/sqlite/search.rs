@@ -5,6 +5,7 @@ use super::tools::{Row, TOOL_COLUMNS, filter_sql, match_expression, tags_param};
 use super::{SqliteStore, vector_blob};
 use crate::domain::Tool;
 use crate::store::{Candidate, CandidateQuery, StoreError, decode_each};
+use sqlx::AssertSqlSafe;
 
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
@@ -64,7 +65,7 @@ impl SqliteStore {
              JOIN tools t ON t.id = c.id \
              LEFT JOIN matching m ON m.id = c.id"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(vector_blob(q.embedding.as_slice()))
             .bind(&q.filter.category)
             .bind(tags_param(q.filter))

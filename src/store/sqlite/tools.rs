@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
@@ -119,7 +120,7 @@ impl SqliteStore {
     /// Looks a tool up by name (unique index on `name`).
     pub async fn get_tool(&self, name: &str) -> Result<Option<Tool>, StoreError> {
         let sql = format!("SELECT {TOOL_COLUMNS} FROM tools t WHERE t.name = ?1");
-        Ok(sqlx::query_as::<_, Row>(&sql)
+        Ok(sqlx::query_as::<_, Row>(AssertSqlSafe(sql.as_str()))
             .bind(name)
             .fetch_optional(&self.reader)
             .await?
@@ -180,7 +181,7 @@ impl SqliteStore {
             "SELECT {TOOL_COLUMNS} FROM tools t WHERE {} ORDER BY t.name",
             filter_sql(filter)
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(None::<i64>)
             .bind(&filter.category)
             .bind(tags_param(filter))
@@ -203,7 +204,7 @@ impl SqliteStore {
              t.created_at FROM tools t WHERE {} ORDER BY t.name",
             filter_sql(filter)
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(None::<i64>)
             .bind(&filter.category)
             .bind(tags_param(filter))
@@ -249,7 +250,7 @@ impl SqliteStore {
              WHERE 1.0 - s.distance >= ?3 \
              ORDER BY s.distance, t.name"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(vector_blob(query.as_slice()))
             .bind(Value::from(ids).to_string())
             .bind(f64::from(threshold))
@@ -281,7 +282,7 @@ impl SqliteStore {
              WHERE {filter} ORDER BY m.rank DESC, t.name LIMIT ?4",
             filter = filter_sql(filter)
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(expr)
             .bind(&filter.category)
             .bind(tags_param(filter))
@@ -356,7 +357,7 @@ pub(super) async fn insert_in(
          RETURNING {}",
         TOOL_COLUMNS.replace("t.", "")
     );
-    let row = sqlx::query_as::<_, Row>(&sql)
+    let row = sqlx::query_as::<_, Row>(AssertSqlSafe(sql.as_str()))
         .bind(tool.name.as_str())
         .bind(&tool.description)
         .bind(&tool.long_description)
@@ -395,7 +396,7 @@ pub(super) async fn update_in(
          WHERE id = ?1 RETURNING {}",
         TOOL_COLUMNS.replace("t.", "")
     );
-    let row = sqlx::query_as::<_, Row>(&sql)
+    let row = sqlx::query_as::<_, Row>(AssertSqlSafe(sql.as_str()))
         .bind(id)
         .bind(&tool.description)
         .bind(&tool.long_description)
