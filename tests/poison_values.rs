@@ -83,8 +83,9 @@ async fn a_row_that_cannot_be_decoded_is_skipped_and_the_others_are_listed() {
         &[],
     )
     .await;
-    // A row as an older release left it: its schema holds a number serde_json cannot read.
-    let damaged = format!("{{\"maximum\": 17976931348623157{}}}", "0".repeat(292));
+    // A row no release writes but a hand edit can: its schema holds a number past the double
+    // range, which PostgreSQL's json and SQLite accept as text and serde_json cannot read.
+    let damaged = "{\"maximum\": 1e400}";
     let sql = format!("UPDATE tools SET input_schema = '{damaged}' WHERE name = 'broken_tool'");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .execute(&app.db)
