@@ -214,6 +214,54 @@ async fn responses_carry_security_headers_and_cors_preflights_pass_without_a_key
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_cors_preflight_allows_the_mcp_headers_and_responses_expose_the_session_id() {
+    let app = spawn_app_with(&[
+        ("CORS_ORIGINS", "https://agents.example"),
+        ("MCP_ALLOWED_ORIGINS", "https://agents.example"),
+        ("API_KEYS", &keys()),
+    ])
+    .await;
+    let wanted = "authorization, content-type, mcp-protocol-version, mcp-session-id, \
+                  last-event-id, mcp-method, mcp-name";
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/mcp"))
+        .header("origin", "https://agents.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", wanted)
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in wanted.split(',').map(str::trim) {
+        assert!(allowed.contains(header), "{header} not in {allowed}");
+    }
+    let resp = app
+        .client
+        .post(app.url("/mcp"))
+        .header("origin", "https://agents.example")
+        .header("accept", "application/json, text/event-stream")
+        .bearer_auth(READ)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let exposed = resp.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["mcp-session-id", "www-authenticate", "x-request-id"] {
+        assert!(exposed.contains(header), "{header} not in {exposed}");
+    }
+    app.stop().await;
+}
+
 /// Parses the Prometheus text format strictly enough to catch a broken exposition, and
 /// returns each sample as (series, value).
 fn parse_prometheus(text: &str) -> Vec<(String, f64)> {
