@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{problem, spawn_app_with};
+use common::{problem, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -35,7 +35,7 @@ fn needs_admin(method: &Method, path: &str) -> bool {
 }
 
 fn is_public(path: &str) -> bool {
-    ["/health", "/ready", "/metrics"].contains(&path)
+    ["/health", "/ready"].contains(&path)
 }
 
 async fn send(app: &common::TestApp, method: &Method, path: &str, key: Option<&str>) -> u16 {
@@ -308,7 +308,8 @@ fn sample(samples: &[(String, f64)], name: &str, labels: &[&str]) -> f64 {
 #[tokio::test]
 async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
     let app = spawn_app_with(&[("API_KEYS", &keys())]).await;
-    let before = parse_prometheus(&app.get("/metrics").await.text().await.unwrap());
+    let scrape = || app.client.get(app.url("/metrics")).bearer_auth(READ).send();
+    let before = parse_prometheus(&scrape().await.unwrap().text().await.unwrap());
     let call =
         json!({"tool_name": "calculator", "arguments": {"operation": "add", "a": 1, "b": 2}});
     for _ in 0..2 {
@@ -324,7 +325,7 @@ async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
     }
     assert_eq!(app.get("/tools").await.status(), 401);
 
-    let resp = app.get("/metrics").await;
+    let resp = scrape().await.unwrap();
     assert!(
         resp.headers()["content-type"]
             .to_str()
@@ -364,14 +365,47 @@ async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
 }
 
 #[tokio::test]
+async fn metrics_on_the_api_port_need_a_key_when_keys_are_configured() {
+    let app = spawn_app_with(&[("API_KEYS", &keys())]).await;
+    let resp = app.get("/metrics").await;
+    assert!(resp.headers().contains_key("www-authenticate"));
+    let body = problem(resp, 401).await;
+    assert!(!body.to_string().contains("calculator"), "{body}");
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(READ)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_stay_open_when_no_keys_are_configured() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/metrics").await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_port_moves_metrics_to_their_own_listener() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let app = spawn_app_with(&[("METRICS_PORT", &port.to_string())]).await;
-    problem(app.get("/metrics").await, 404).await;
+    let app = spawn_app_with(&[("METRICS_PORT", &port.to_string()), ("API_KEYS", &keys())]).await;
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 404).await;
+    // The scrape listener is for a network only Prometheus reaches: it asks for no key.
     let resp = app
         .client
         .get(format!("http://127.0.0.1:{port}/metrics"))
