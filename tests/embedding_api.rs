@@ -37,6 +37,29 @@ async fn exhausted_retries_give_503_and_no_row() {
 }
 
 #[tokio::test]
+async fn an_all_zero_vector_from_the_endpoint_is_a_503_and_stores_nothing() {
+    let fake = FakeEmbedder::start(384).await;
+    let app = spawn_app_with(&[("EMBEDDING_ENDPOINT_URL", &fake.url)]).await;
+    fake.set_mode(Mode::Zero).await;
+    let resp = app
+        .post(
+            "/tools",
+            json!({"name": "zeroed", "description": "d", "input_schema": {"type": "object"}}),
+        )
+        .await;
+    let body = problem(resp, 503).await;
+    assert_eq!(body["dependency"], "embedding endpoint");
+    assert!(body["detail"].as_str().unwrap().contains("zero"), "{body}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM tools WHERE name = 'zeroed'")
+            .await,
+        0
+    );
+    let body = problem(app.post("/mcp/find_tool", json!({"query": "x"})).await, 503).await;
+    assert_eq!(body["dependency"], "embedding endpoint");
+}
+
+#[tokio::test]
 async fn a_repeated_query_is_served_from_the_cache() {
     let fake = FakeEmbedder::start(384).await;
     let app = spawn_app_with(&[("EMBEDDING_ENDPOINT_URL", &fake.url)]).await;
