@@ -170,14 +170,23 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
     };
     let executor = Executor::new(cfg.executor.tool_timeout, &cfg.execution);
     let registry = RegistryService::new(store, embedder, executor, &cfg);
-    if migrate && endpoint_up {
-        let seeded = registry
-            .seed_builtins()
-            .await
-            .context("registering the built-in tools")?;
-        tracing::info!(tools.seeded = seeded, "built-in tools registered");
-    } else if migrate {
-        tokio::spawn(seed_when_embedder_returns(registry.clone()));
+    if migrate {
+        // With the endpoint down the built-ins are stored without embeddings, so they can be
+        // listed and called at once, and embedded in the background once it answers.
+        let seeded = if endpoint_up {
+            registry.seed_builtins().await
+        } else {
+            registry.seed_builtins_unembedded().await
+        }
+        .context("registering the built-in tools")?;
+        tracing::info!(
+            tools.seeded = seeded.written,
+            tools.unembedded = seeded.unembedded,
+            "built-in tools registered"
+        );
+        if seeded.unembedded > 0 {
+            tokio::spawn(embed_builtins_when_embedder_returns(registry.clone()));
+        }
     }
     Ok(AppState {
         config: Arc::new(cfg),
@@ -211,21 +220,21 @@ async fn probe_embedder(cfg: &Config, embedder: &dyn Embedder) -> anyhow::Result
     }
 }
 
-/// Registers the built-in tools once the embedding endpoint answers, backing off up to 60 s.
-async fn seed_when_embedder_returns(registry: RegistryService) {
+/// Embeds the built-in tools stored without embeddings once the embedding endpoint answers,
+/// backing off up to 60 s.
+async fn embed_builtins_when_embedder_returns(registry: RegistryService) {
     let mut wait = Duration::from_secs(2);
     loop {
         tokio::time::sleep(wait).await;
         match registry.seed_builtins().await {
-            Ok(n) => {
-                tracing::info!(tools.seeded = n, "built-in tools registered");
+            Ok(seeded) if seeded.unembedded == 0 => {
+                tracing::info!(tools.seeded = seeded.written, "built-in tools embedded");
                 return;
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "built-in tools not registered yet; will retry");
-                wait = (wait * 2).min(Duration::from_secs(60));
-            }
+            Ok(_) => tracing::warn!("built-in tools not embedded yet; will retry"),
+            Err(e) => tracing::warn!(error = %e, "built-in tools not embedded yet; will retry"),
         }
+        wait = (wait * 2).min(Duration::from_secs(60));
     }
 }
 

@@ -81,8 +81,12 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
         }
         Command::Seed => {
             let state = app::build_state(cfg, true).await?;
-            let n = state.registry.seed_builtins().await?;
-            tracing::info!(tools.changed = n, "built-in tools registered");
+            let seeded = state.registry.seed_builtins().await?;
+            tracing::info!(
+                tools.changed = seeded.written,
+                tools.unembedded = seeded.unembedded,
+                "built-in tools registered"
+            );
             Ok(())
         }
         Command::Healthcheck => healthcheck(&cfg).await,

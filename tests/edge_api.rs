@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{problem, spawn_app_with};
+use common::{problem, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -35,7 +35,7 @@ fn needs_admin(method: &Method, path: &str) -> bool {
 }
 
 fn is_public(path: &str) -> bool {
-    ["/health", "/ready", "/metrics"].contains(&path)
+    ["/health", "/ready"].contains(&path)
 }
 
 async fn send(app: &common::TestApp, method: &Method, path: &str, key: Option<&str>) -> u16 {
@@ -214,6 +214,54 @@ async fn responses_carry_security_headers_and_cors_preflights_pass_without_a_key
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_cors_preflight_allows_the_mcp_headers_and_responses_expose_the_session_id() {
+    let app = spawn_app_with(&[
+        ("CORS_ORIGINS", "https://agents.example"),
+        ("MCP_ALLOWED_ORIGINS", "https://agents.example"),
+        ("API_KEYS", &keys()),
+    ])
+    .await;
+    let wanted = "authorization, content-type, mcp-protocol-version, mcp-session-id, \
+                  last-event-id, mcp-method, mcp-name";
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/mcp"))
+        .header("origin", "https://agents.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", wanted)
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in wanted.split(',').map(str::trim) {
+        assert!(allowed.contains(header), "{header} not in {allowed}");
+    }
+    let resp = app
+        .client
+        .post(app.url("/mcp"))
+        .header("origin", "https://agents.example")
+        .header("accept", "application/json, text/event-stream")
+        .bearer_auth(READ)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let exposed = resp.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["mcp-session-id", "www-authenticate", "x-request-id"] {
+        assert!(exposed.contains(header), "{header} not in {exposed}");
+    }
+    app.stop().await;
+}
+
 /// Parses the Prometheus text format strictly enough to catch a broken exposition, and
 /// returns each sample as (series, value).
 fn parse_prometheus(text: &str) -> Vec<(String, f64)> {
@@ -260,7 +308,8 @@ fn sample(samples: &[(String, f64)], name: &str, labels: &[&str]) -> f64 {
 #[tokio::test]
 async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
     let app = spawn_app_with(&[("API_KEYS", &keys())]).await;
-    let before = parse_prometheus(&app.get("/metrics").await.text().await.unwrap());
+    let scrape = || app.client.get(app.url("/metrics")).bearer_auth(READ).send();
+    let before = parse_prometheus(&scrape().await.unwrap().text().await.unwrap());
     let call =
         json!({"tool_name": "calculator", "arguments": {"operation": "add", "a": 1, "b": 2}});
     for _ in 0..2 {
@@ -276,7 +325,7 @@ async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
     }
     assert_eq!(app.get("/tools").await.status(), 401);
 
-    let resp = app.get("/metrics").await;
+    let resp = scrape().await.unwrap();
     assert!(
         resp.headers()["content-type"]
             .to_str()
@@ -316,14 +365,47 @@ async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
 }
 
 #[tokio::test]
+async fn metrics_on_the_api_port_need_a_key_when_keys_are_configured() {
+    let app = spawn_app_with(&[("API_KEYS", &keys())]).await;
+    let resp = app.get("/metrics").await;
+    assert!(resp.headers().contains_key("www-authenticate"));
+    let body = problem(resp, 401).await;
+    assert!(!body.to_string().contains("calculator"), "{body}");
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(READ)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_stay_open_when_no_keys_are_configured() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/metrics").await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_port_moves_metrics_to_their_own_listener() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let app = spawn_app_with(&[("METRICS_PORT", &port.to_string())]).await;
-    problem(app.get("/metrics").await, 404).await;
+    let app = spawn_app_with(&[("METRICS_PORT", &port.to_string()), ("API_KEYS", &keys())]).await;
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 404).await;
+    // The scrape listener is for a network only Prometheus reaches: it asks for no key.
     let resp = app
         .client
         .get(format!("http://127.0.0.1:{port}/metrics"))

@@ -37,6 +37,29 @@ async fn exhausted_retries_give_503_and_no_row() {
 }
 
 #[tokio::test]
+async fn an_all_zero_vector_from_the_endpoint_is_a_503_and_stores_nothing() {
+    let fake = FakeEmbedder::start(384).await;
+    let app = spawn_app_with(&[("EMBEDDING_ENDPOINT_URL", &fake.url)]).await;
+    fake.set_mode(Mode::Zero).await;
+    let resp = app
+        .post(
+            "/tools",
+            json!({"name": "zeroed", "description": "d", "input_schema": {"type": "object"}}),
+        )
+        .await;
+    let body = problem(resp, 503).await;
+    assert_eq!(body["dependency"], "embedding endpoint");
+    assert!(body["detail"].as_str().unwrap().contains("zero"), "{body}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM tools WHERE name = 'zeroed'")
+            .await,
+        0
+    );
+    let body = problem(app.post("/mcp/find_tool", json!({"query": "x"})).await, 503).await;
+    assert_eq!(body["dependency"], "embedding endpoint");
+}
+
+#[tokio::test]
 async fn a_repeated_query_is_served_from_the_cache() {
     let fake = FakeEmbedder::start(384).await;
     let app = spawn_app_with(&[("EMBEDDING_ENDPOINT_URL", &fake.url)]).await;
@@ -101,6 +124,43 @@ async fn an_endpoint_down_at_startup_still_serves_and_answers_503_for_search() {
     assert_eq!(app.post("/mcp/list_tools", json!({})).await.status(), 200);
     let body = problem(app.post("/mcp/find_tool", json!({"query": "x"})).await, 503).await;
     assert_eq!(body["endpoint"], format!("{url}/v1/embeddings"));
+}
+
+#[tokio::test]
+async fn with_the_endpoint_down_at_startup_the_built_ins_are_callable_and_embedded_once_it_returns()
+{
+    let fake = FakeEmbedder::start(384).await;
+    fake.set_mode(Mode::Fail(503)).await;
+    let app = spawn_app_with(&[
+        ("EMBEDDING_ENDPOINT_URL", &fake.url),
+        ("EMBEDDING_MAX_RETRIES", "0"),
+        ("ENABLE_CACHE", "false"),
+    ])
+    .await;
+
+    let resp = app
+        .call_tool("calculator", json!({"operation": "add", "a": 2, "b": 3}))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["result"]["value"], 5);
+    let listed = app.mcp("2025-11-25", "tools/list", json!({})).await;
+    assert!(listed.to_string().contains("\"calculator\""), "{listed}");
+
+    fake.set_mode(Mode::Ok).await;
+    let embedded = "SELECT count(*) FROM tools WHERE name = 'calculator' AND embedding IS NOT NULL";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.count(embedded).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the built-ins were never embedded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let hits = app
+        .find(json!({"query": "add two numbers with the calculator"}))
+        .await;
+    assert_eq!(hits[0]["name"], "calculator");
 }
 
 // Multi-threaded: the test blocks on the child process while the fake server must answer it.

@@ -210,3 +210,80 @@ async fn an_mcp_body_over_the_limit_is_refused_with_413_closing_only_for_huge_bo
     assert_eq!(resp.status(), 413);
     assert_eq!(resp.headers()["connection"], "close");
 }
+
+/// Posts `body` as it is to `/mcp` with this `Accept` header.
+async fn post_raw(app: &common::TestApp, accept: &str, body: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/mcp"))
+        .header("Accept", accept)
+        .header("Content-Type", "application/json")
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_json_rpc_parse_error_with_400() {
+    let app = spawn_app().await;
+    let resp = post_raw(
+        &app,
+        "application/json, text/event-stream",
+        r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/list""#,
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["jsonrpc"], "2.0");
+    assert_eq!(body["id"], Value::Null);
+    assert_eq!(body["error"]["code"], -32700);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn json_that_is_not_a_json_rpc_message_is_an_invalid_request_with_400() {
+    let app = spawn_app().await;
+    let resp = post_raw(&app, "application/json, text/event-stream", "[1, 2]").await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32600);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tools_call_without_a_name_is_invalid_params() {
+    let app = spawn_app().await;
+    let resp = app
+        .mcp("2025-11-25", "tools/call", json!({"arguments": {"a": 1}}))
+        .await;
+    assert_eq!(resp["id"], 1);
+    assert_eq!(resp["error"]["code"], -32602, "{resp}");
+    assert!(
+        resp["error"]["message"].as_str().unwrap().contains("name"),
+        "{resp}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn accept_any_media_type_is_served_like_json_and_event_stream() {
+    let app = spawn_app().await;
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
+    for accept in ["*/*", "application/*, text/*"] {
+        let resp = post_raw(&app, accept, &list).await;
+        assert_eq!(resp.status(), 200, "Accept: {accept}");
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["result"]["tools"].is_array(), "Accept: {accept}");
+    }
+    // A client that rules the event stream out still cannot be served.
+    let resp = post_raw(&app, "*/*, text/event-stream;q=0", &list).await;
+    assert_eq!(resp.status(), 406);
+    app.stop().await;
+}

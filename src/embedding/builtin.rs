@@ -43,6 +43,12 @@ impl BuiltinEmbedder {
         for pair in words.windows(2) {
             self.add(&mut v, format!("{} {}", pair[0], pair[1]).as_bytes(), 0.5);
         }
+        if v.iter().all(|x| *x == 0.0) {
+            // A text of stop words or punctuation only has no features, and a zero vector
+            // cannot be compared by cosine: one fixed feature gives it a direction, shared by
+            // every such text and unrelated to any word.
+            self.add(&mut v, b"\0featureless", 1.0);
+        }
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             v.iter_mut().for_each(|x| *x /= norm);
@@ -139,8 +145,12 @@ mod tests {
     }
 
     #[test]
-    fn empty_text_embeds_to_zero_vector() {
+    fn a_text_without_words_still_embeds_to_a_unit_vector() {
         let e = BuiltinEmbedder::new(8);
-        assert!(e.embed_text("").iter().all(|x| *x == 0.0));
+        for text in ["", "the", "?!"] {
+            let v = e.embed_text(text);
+            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-5, "{text:?}");
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod edge;
 mod executions;
 mod extract;
 mod health;
+mod mcp_accept;
 mod mcp_body;
 mod mcp_doc;
 pub mod openapi;
@@ -52,7 +53,8 @@ pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Route
     edge::apply(app, &edge)
 }
 
-/// `/metrics` alone, for its own listener (`METRICS_PORT`).
+/// `/metrics` alone, for its own listener (`METRICS_PORT`). No edge layers, so no key: the
+/// port is meant for a network only the scraper reaches (the charts' NetworkPolicy limits it).
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(health::metrics))

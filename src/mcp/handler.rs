@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, InitializeRequestParams,
-    InitializeResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities,
-    ServerConfig, SubscriptionFilter, Tool as McpTool,
+    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, Implementation,
+    InitializeRequestParams, InitializeResult, ListToolsResult, PaginatedRequestParams,
+    ProtocolVersion, ServerCapabilities, ServerConfig, SubscriptionFilter, Tool as McpTool,
 };
 use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::McpState;
+use super::malformed::unparsed_request;
 use super::meta_tools::{self, CALL_TOOL, FIND_TOOL};
 use super::outcome::{UnknownTool, call_result};
 use super::tools::{decode_cursor, encode_cursor, to_mcp};
@@ -160,6 +161,16 @@ impl ServerHandler for ToolboxMcp {
                 .await
         };
         result.map(CallToolResponse::from)
+    }
+
+    /// rmcp hands over as "custom" every request whose params did not fit its method's type,
+    /// so a `tools/call` without a name arrives here rather than at [`Self::call_tool`].
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(unparsed_request(&request.method, request.params))
     }
 
     fn accepted_subscription_filter(

@@ -10,6 +10,7 @@
 
 pub mod changes;
 mod handler;
+mod malformed;
 mod meta_tools;
 mod outcome;
 mod tools;

@@ -8,6 +8,7 @@ mod executions;
 mod history;
 mod outcome;
 mod search;
+mod seed;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
 pub use outcome::CallErrorKind;
 pub use search::{Explain, Hit, rank};
+pub use seed::Seeded;
 
 use crate::config::{Config, ExecutionConfig};
 use crate::domain::{
@@ -281,34 +283,6 @@ impl RegistryService {
                 },
             })
             .collect())
-    }
-
-    /// Registers the built-in tools, updating any whose stored definition differs.
-    pub async fn seed_builtins(&self) -> Result<usize, RegistryError> {
-        let mut changed = 0;
-        for def in self.executor.builtin_definitions() {
-            match self.store.get_tool(def.name.as_str()).await? {
-                None => match self.register(def).await {
-                    Ok(_) => changed += 1,
-                    // Another replica seeded it first.
-                    Err(RegistryError::Conflict(_)) => {}
-                    Err(e) => return Err(e),
-                },
-                Some(existing) if existing.to_new_tool() != def => {
-                    let (embedding, hash) = self.embed_document(&def).await?;
-                    let model = self.embedder.model_id();
-                    let emb = StoredEmbedding {
-                        embedding: &embedding,
-                        model: &model,
-                        text_hash: &hash,
-                    };
-                    self.store.update_tool(existing.id, &def, Some(emb)).await?;
-                    changed += 1;
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(changed)
     }
 
     /// Parses a tool name from a path; an invalid name cannot exist, so it is a 404.

@@ -1,7 +1,7 @@
 //! A real HTTP server speaking the OpenAI embeddings API (`/v1/embeddings`) and Hugging Face
 //! TEI (`/embed`), for tests. Vectors come from the built-in embedder, so results are
 //! deterministic; each test can make the server fail, hang, rate-limit or answer with the
-//! wrong dimension (for every request, or as a scripted sequence), and can count and inspect
+//! wrong dimension or an all-zero vector (for every request, or as a scripted sequence), and can count and inspect
 //! the requests it received.
 //!
 //! To stand in for a model that knows meaning, words in [`SYNONYMS`] are replaced by their
@@ -53,6 +53,8 @@ pub enum Mode {
     Hang(Duration),
     /// 429 with `Retry-After: {0}` (seconds).
     RateLimited(u64),
+    /// Answer with all-zero vectors of the right dimension.
+    Zero,
 }
 
 /// A request's JSON body and its `Authorization` header.
@@ -192,12 +194,15 @@ async fn respond(s: ServerState, headers: HeaderMap, body: Value, format: Format
             s.dimension
         }
         Mode::WrongDimension(d) => d,
-        Mode::Ok => s.dimension,
+        Mode::Ok | Mode::Zero => s.dimension,
     };
     let embedder = BuiltinEmbedder::new(dimension);
     let vectors: Vec<Vec<f32>> = texts
         .iter()
-        .map(|t| embedder.embed_text(&canonical(t)))
+        .map(|t| match mode {
+            Mode::Zero => vec![0.0; dimension],
+            _ => embedder.embed_text(&canonical(t)),
+        })
         .collect();
     match format {
         Format::Tei => Json(json!(vectors)).into_response(),

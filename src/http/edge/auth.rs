@@ -9,16 +9,18 @@ use crate::config::{ApiKey, Scope};
 /// What a request needs before it reaches its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Probes, metrics and the API description: no key.
+    /// Probes and the API description: no key.
     Public,
     /// At least this scope.
     Needs(Scope),
 }
 
 /// The access table. Routes added later are covered without edits: reads and the MCP
-/// endpoints need `read`, every other mutation needs `admin`.
+/// endpoints need `read`, every other mutation needs `admin`. `/metrics` on the API port is a
+/// read like any other (it names tools and counts their calls, which a `read` key may see
+/// anyway); the `METRICS_PORT` listener is outside this table, for a scrape-only network.
 pub fn required_access(method: &Method, path: &str) -> Access {
-    const PUBLIC: &[&str] = &["/health", "/ready", "/metrics", "/openapi.json", "/docs"];
+    const PUBLIC: &[&str] = &["/health", "/ready", "/openapi.json", "/docs"];
     if PUBLIC.contains(&path) || path.starts_with("/docs/") {
         return Access::Public;
     }
@@ -72,11 +74,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn probes_and_docs_are_public_and_unknown_mutations_need_admin() {
+    fn probes_and_docs_are_public_metrics_need_read_and_unknown_mutations_need_admin() {
         assert_eq!(required_access(&Method::GET, "/health"), Access::Public);
         assert_eq!(
             required_access(&Method::GET, "/docs/index.css"),
             Access::Public
+        );
+        assert_eq!(
+            required_access(&Method::GET, "/metrics"),
+            Access::Needs(Scope::Read)
         );
         assert_eq!(
             required_access(&Method::POST, "/mcp/call_tool"),

@@ -88,6 +88,9 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     } else {
         AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
     };
+    // A browser MCP client sends the transport's headers on every request after the first
+    // (MCP-Protocol-Version, and the SEP-2243 Mcp-Method / Mcp-Name), and must read the
+    // session id and the auth challenge from answers: without them it fails after `initialize`.
     let layer = CorsLayer::new()
         .allow_origin(allow)
         .allow_methods(Any)
@@ -96,8 +99,18 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-api-key"),
             HeaderName::from_static(REQUEST_ID),
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("mcp-method"),
+            HeaderName::from_static("mcp-name"),
+            HeaderName::from_static("last-event-id"),
         ])
-        .expose_headers([HeaderName::from_static(REQUEST_ID), header::RETRY_AFTER])
+        .expose_headers([
+            HeaderName::from_static(REQUEST_ID),
+            header::RETRY_AFTER,
+            HeaderName::from_static("mcp-session-id"),
+            header::WWW_AUTHENTICATE,
+        ])
         .max_age(Duration::from_secs(600));
     Some(layer)
 }
