@@ -15,7 +15,7 @@ use crate::embedding::{self, Embedder, EmbeddingError};
 use crate::executor::Executor;
 use crate::mcp::{self, ChangeFeed, McpState};
 use crate::registry::RegistryService;
-use crate::store::Store;
+use crate::store::{self, Store};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -33,7 +33,7 @@ pub struct App {
     state: AppState,
     shutdown: CancellationToken,
     /// Background listener for tool changes (MCP's list_changed), started by `run_until_stopped`.
-    changes: (ChangeFeed, Store),
+    changes: (ChangeFeed, Arc<dyn Store>),
 }
 
 impl App {
@@ -45,7 +45,7 @@ impl App {
         let shutdown = CancellationToken::new();
         let changes = ChangeFeed::new();
         let store = state.registry.store().clone();
-        load_vector_index(&store).await;
+        warm_up(store.as_ref()).await;
         let mcp_state = McpState::new(
             state.registry.clone(),
             &cfg,
@@ -110,10 +110,7 @@ impl App {
             });
         }
         let (changes, store) = self.changes;
-        let listener_task = match store {
-            Store::Postgres(s) => tokio::spawn(changes.run(s.pool().clone(), token.clone())),
-            Store::Sqlite(s) => tokio::spawn(changes.relay(s.subscribe_changes(), token.clone())),
-        };
+        let listener_task = tokio::spawn(changes.run(store.changes(), token.clone()));
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -153,10 +150,10 @@ impl App {
 /// Connects to the database and builds the registry; with `migrate`, applies migrations and
 /// registers the built-in tools first.
 pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState> {
-    let store = Store::connect(&cfg.database).context("DATABASE_URL")?;
-    log_backend(&store);
+    let store = store::connect(&cfg.database).context("DATABASE_URL")?;
+    store.log_startup();
     if migrate {
-        migrate_store(&store, &cfg).await?;
+        migrate_store(store.as_ref(), &cfg).await?;
     }
     let embedder = embedding::from_config(&cfg.embedding)?;
     let endpoint_up = if cfg.uses_builtin_embedder() {
@@ -238,40 +235,26 @@ async fn embed_builtins_when_embedder_returns(registry: RegistryService) {
     }
 }
 
-/// Loads the embedded store's vector index before the server listens, so the first search
-/// does not pay for it. Only `serve` does this: the other commands that build a registry
-/// (import, reindex, seed, eval) load it on their first search, if they search at all. A
-/// database not migrated yet is reported by /ready, and the first search loads the index.
-async fn load_vector_index(store: &Store) {
-    let Store::Sqlite(s) = store else { return };
+/// Loads what the store keeps in memory (the embedded store's vector index) before the server
+/// listens, so the first search does not pay for it. Only `serve` does this: the other
+/// commands that build a registry (import, reindex, seed, eval) load it on their first search,
+/// if they search at all. A database not migrated yet is reported by /ready, and the first
+/// search loads the index.
+async fn warm_up(store: &dyn Store) {
     let started = std::time::Instant::now();
-    match s.load_vectors().await {
-        Ok(vectors) => tracing::info!(
+    match store.warm_up().await {
+        Ok(Some(vectors)) => tracing::info!(
             vectors,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "vector index loaded"
         ),
+        Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "vector index not loaded at startup"),
     }
 }
 
-/// Says at startup which store is in use and what it cannot do, rather than at a request.
-fn log_backend(store: &Store) {
-    match store {
-        Store::Postgres(_) => tracing::info!(database.backend = "postgresql", "store: PostgreSQL"),
-        Store::Sqlite(s) => tracing::warn!(
-            database.backend = "sqlite",
-            database.path = %s.path().display(),
-            "store: embedded SQLite file, for ONE replica (WAL, one writer, parallel readers); \
-             replicas sharing it would not scale, and MCP's tools/list_changed is announced \
-             only for changes made through this process. Set DATABASE_URL=postgres://... to \
-             run several replicas"
-        ),
-    }
-}
-
 /// Applies migrations and fixes the embedding dimension.
-pub async fn migrate_store(store: &Store, cfg: &Config) -> anyhow::Result<()> {
+pub async fn migrate_store(store: &dyn Store, cfg: &Config) -> anyhow::Result<()> {
     store
         .check_connection()
         .await

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{self, App};
 use crate::config::Config;
 use crate::domain::SearchMethod;
-use crate::store::{ScratchDatabase, Store};
+use crate::store::{self, ScratchDatabase};
 
 #[derive(Debug, Parser)]
 #[command(name = "toolbox", version, about = "A tool registry for AI agents")]
@@ -74,8 +74,8 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => App::build(cfg).await?.run_until_stopped().await,
         Command::Migrate => {
-            let store = Store::connect(&cfg.database)?;
-            app::migrate_store(&store, &cfg).await?;
+            let store = store::connect(&cfg.database)?;
+            app::migrate_store(store.as_ref(), &cfg).await?;
             tracing::info!("migrations applied");
             Ok(())
         }

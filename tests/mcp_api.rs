@@ -110,11 +110,14 @@ async fn registering_a_tool_reaches_the_change_feed_through_postgres() {
         return;
     }
     let app = spawn_app().await;
-    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let vars =
+        std::collections::HashMap::from([("DATABASE_URL".to_owned(), app.database_url.clone())]);
+    let store =
+        toolbox::store::connect(&toolbox::Config::from_map(&vars).unwrap().database).unwrap();
     let feed = ChangeFeed::new();
     let mut changes = feed.subscribe();
     let stop = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(feed.clone().run(pool, stop.clone()));
+    let task = tokio::spawn(feed.clone().run(store.changes(), stop.clone()));
     // The listener may not be subscribed yet: keep changing the catalogue until it hears one.
     let mut i = 0;
     loop {

@@ -18,7 +18,7 @@ use crate::app;
 use crate::config::Config;
 use crate::domain::{FusionKind, SearchMethod};
 use crate::registry::{FindQuery, RegistryService};
-use crate::store::{SearchFilter, Store};
+use crate::store::{self, SearchFilter};
 
 /// How many results each query asks for (NDCG is measured at 10).
 const DEPTH: u32 = 10;
@@ -90,8 +90,8 @@ pub async fn evaluate(
     distractors: Option<&Path>,
     methods: &[SearchMethod],
 ) -> anyhow::Result<Report> {
-    let store = Store::connect(&cfg.database)?;
-    app::migrate_store(&store, &cfg).await?;
+    let store = store::connect(&cfg.database)?;
+    app::migrate_store(store.as_ref(), &cfg).await?;
     let embedder = match &cfg.embedding.endpoint_url {
         Some(url) => format!("{} at {url}", cfg.embedding.model),
         None => "built-in lexical".to_owned(),

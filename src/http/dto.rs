@@ -36,7 +36,7 @@ impl From<ToolSummary> for ToolListItem {
             description: t.description,
             category: t.category,
             tags: t.tags,
-            input_schema: t.input_schema.0,
+            input_schema: t.input_schema,
             version: t.version,
             created_at: t.created_at,
         }

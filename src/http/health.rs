@@ -22,7 +22,6 @@ pub async fn health() -> Json<Value> {
         example = json!({"status": "ready", "database": "ok", "migrations": "applied"})),
         (status = 503, description = "Not ready", body = crate::http::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let store = state.registry.store();
     let unavailable = |detail: String| {
         let mut e = ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -34,7 +33,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
         e.retry_after = Some(5);
         e
     };
-    match store.is_up_to_date().await {
+    match state.registry.readiness().await {
         Ok(true) => Ok(Json(
             json!({"status": "ready", "database": "ok", "migrations": "applied"}),
         )),
@@ -55,7 +54,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
 pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
     let db = &state.config.database;
     let body = crate::metrics::render(
-        state.registry.store().pool_usage(),
+        state.registry.pool_usage(),
         db.pool_size + db.max_overflow,
         state.registry.embedding_stats(),
     );

@@ -36,7 +36,7 @@ pub struct LogError(pub String);
 impl ExecutionLog {
     /// Starts the writer and, with `retention_days > 0`, the pruner. With `disabled`
     /// (benchmark-only), rows are dropped and calls get execution id 0.
-    pub fn start(store: Store, disabled: bool, retention_days: u32) -> Self {
+    pub fn start(store: Arc<dyn Store>, disabled: bool, retention_days: u32) -> Self {
         let (tx, rx) = mpsc::channel(8 * MAX_BATCH);
         let stop = CancellationToken::new();
         let mut tasks = vec![tokio::spawn(write_loop(store.clone(), rx, stop.clone()))];
@@ -80,7 +80,7 @@ impl ExecutionLog {
     }
 }
 
-async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>, stop: CancellationToken) {
+async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, stop: CancellationToken) {
     loop {
         let first = tokio::select! {
             job = rx.recv() => job,
@@ -97,11 +97,11 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>, stop: Cancellatio
                 Err(_) => break,
             }
         }
-        write_batch(&store, batch).await;
+        write_batch(store.as_ref(), batch).await;
     }
 }
 
-async fn write_batch(store: &Store, batch: Vec<Job>) {
+async fn write_batch(store: &dyn Store, batch: Vec<Job>) {
     let (recs, waiters): (Vec<ExecutionRecord>, Vec<_>) = batch.into_iter().unzip();
     match store.insert_executions(&recs).await {
         Ok(ids) if ids.len() == waiters.len() => {
@@ -141,7 +141,7 @@ fn fail_all(waiters: Vec<oneshot::Sender<Result<i64, String>>>, reason: String) 
     }
 }
 
-async fn prune_loop(store: Store, days: u32, stop: CancellationToken) {
+async fn prune_loop(store: Arc<dyn Store>, days: u32, stop: CancellationToken) {
     loop {
         loop {
             match store.prune_executions(days, 10_000).await {

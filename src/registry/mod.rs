@@ -56,7 +56,7 @@ impl FindQuery {
 
 #[derive(Clone)]
 pub struct RegistryService {
-    store: Store,
+    store: Arc<dyn Store>,
     embedder: Arc<dyn Embedder>,
     executor: Executor,
     dimension: usize,
@@ -66,7 +66,7 @@ pub struct RegistryService {
 
 impl RegistryService {
     pub fn new(
-        store: Store,
+        store: Arc<dyn Store>,
         embedder: Arc<dyn Embedder>,
         executor: Executor,
         cfg: &Config,
@@ -109,8 +109,21 @@ impl RegistryService {
         self.log.close().await;
     }
 
-    pub fn store(&self) -> &Store {
+    /// The store, for the composition root only (`app`: warm-up, change stream, close).
+    /// Handlers go through the use-case methods.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Whether the database answers and every migration this binary knows is applied (for
+    /// `/ready`); an error when the database does not answer.
+    pub async fn readiness(&self) -> Result<bool, RegistryError> {
+        Ok(self.store.is_up_to_date().await?)
+    }
+
+    /// The database pool's connections, open and idle (for `/metrics`).
+    pub fn pool_usage(&self) -> crate::store::PoolUsage {
+        self.store.pool_usage()
     }
 
     /// The embedder's hit, miss, retry and latency counters, for logs and metrics.

@@ -1,76 +1,305 @@
-//! SQL, and nothing but SQL: PostgreSQL + pgvector, or the embedded SQLite store in [`sqlite`]
-//! (see [`Store`], which dispatches to either).
+//! The store: [`trait Store`](Store), implemented by PostgreSQL + pgvector ([`postgres`]) and
+//! by the embedded SQLite file ([`sqlite`]); the types both share are in [`types`].
 //!
-//! Every query names the index it expects to use. Errors become `StoreError` here, so a
-//! unique-key violation reaches the registry as `Conflict`, never as a raw database error.
-//!
-//! A query string built with `format!` is passed as `sqlx::AssertSqlSafe`: it is assembled
-//! only from this module's constants and numbers from the validated config; every value a
-//! caller sends is bound as a parameter.
+//! `DATABASE_URL` chooses, in [`connect`] and nowhere else: `postgres://` for PostgreSQL,
+//! `sqlite://PATH` for SQLite. Both implement the same methods with the same meaning, so the
+//! registry, the search fusion, the executor and the APIs never know which one is underneath.
+//! Errors become [`StoreError`] here, so a unique-key violation reaches the registry as
+//! `Conflict`, never as a raw database error.
 
-mod backend;
-mod bulk;
-mod catalog;
-mod executions;
-mod schema;
+mod postgres;
 mod scratch;
-mod search;
 pub mod sqlite;
-mod tools;
+mod types;
 
-use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
 
+use async_trait::async_trait;
+use futures::stream::BoxStream;
 use secrecy::ExposeSecret;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection};
 
-pub use backend::{PoolUsage, Store};
-pub use bulk::{BulkItem, EmbeddingState, ReindexRow};
-pub use catalog::TOOLS_CHANGED_CHANNEL;
-pub use executions::{ExecutionRecord, ExecutionStats, OutcomeFilter, StoredExecution};
-pub use schema::MigrateError;
+pub use postgres::{PgStore, TOOLS_CHANGED_CHANNEL};
 pub use scratch::ScratchDatabase;
-pub use search::{Candidate, CandidateQuery};
-pub use tools::{SearchFilter, StoredEmbedding, ToolRow, ToolSummary};
+pub use types::{
+    BulkItem, Candidate, CandidateQuery, EmbeddingState, ExecutionRecord, ExecutionStats,
+    MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError, StoredEmbedding,
+    StoredExecution, ToolSummary, embedding_is_current,
+};
 
 use crate::config::DatabaseConfig;
+use crate::domain::{Embedding, NewTool, Tool};
 
-/// A pooled connection idle for at least this long is pinged before it is handed out.
-const IDLE_CHECK_AFTER: Duration = Duration::from_secs(1);
-
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("a tool named {0:?} already exists")]
-    Conflict(String),
-    /// The database could not be reached in time: a 503 for the caller.
-    #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
-    #[error("database error: {0}")]
-    Other(#[source] sqlx::Error),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_) => StoreError::Unavailable(e),
-            sqlx::Error::Database(db) => match db.code().as_deref() {
-                // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
-                Some("57P01" | "57P02" | "57P03" | "53300") => StoreError::Unavailable(e),
-                // SQLite: busy or locked past the busy timeout (also the _RECOVERY/_SNAPSHOT
-                // variants), disk full, cannot open the file.
-                Some("5" | "6" | "261" | "517" | "13" | "14") => StoreError::Unavailable(e),
-                _ => StoreError::Other(e),
-            },
-            _ => StoreError::Other(e),
-        }
+/// Opens the store `cfg.url` names (lazily: nothing is connected until first use). The only
+/// place that looks at the URL's scheme.
+pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
+    let url = cfg.url.expose_secret();
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, cfg)?))
+    } else {
+        Ok(Arc::new(PgStore::connect(cfg)?))
     }
 }
+
+/// One store interface over both backends.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `postgresql` or `sqlite`, for logs and `/ready`.
+    fn backend(&self) -> &'static str;
+
+    /// Says at startup which store is in use and what it cannot do, rather than at a request.
+    fn log_startup(&self);
+
+    /// Connections open and idle now (for the SQLite store, its readers').
+    fn pool_usage(&self) -> PoolUsage;
+
+    /// Closes the pools: waits for connections in use, so buffered writes go out first.
+    async fn close(&self);
+
+    /// Opens one connection, so a startup failure reports the real cause.
+    async fn check_connection(&self) -> Result<(), sqlx::Error>;
+
+    /// Applies pending migrations and fixes the embedding dimension to `dimension`.
+    async fn migrate(&self, cfg: &DatabaseConfig, dimension: usize) -> Result<(), MigrateError>;
+
+    /// Whether every migration this binary knows has been applied (for `/ready`).
+    async fn is_up_to_date(&self) -> Result<bool, StoreError>;
+
+    /// Whether the database answers a trivial query.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Loads what the store keeps in memory (SQLite: its vector index) before the server
+    /// listens, so the first search does not pay for it; how many vectors, if it keeps any.
+    async fn warm_up(&self) -> Result<Option<usize>, StoreError> {
+        Ok(None)
+    }
+
+    /// One item after every committed change to the catalogue of tools (and once after a
+    /// reconnect, when changes may have been missed), until the stream is dropped. Items carry
+    /// no data: a reader that falls behind misses nothing but repeats. Must be called inside a
+    /// Tokio runtime.
+    fn changes(&self) -> BoxStream<'static, ()>;
+
+    /// Inserts a tool; a duplicate name is `StoreError::Conflict`.
+    async fn insert_tool(
+        &self,
+        tool: &NewTool,
+        emb: StoredEmbedding<'_>,
+    ) -> Result<Tool, StoreError>;
+
+    /// Looks a tool up by name.
+    async fn get_tool(&self, name: &str) -> Result<Option<Tool>, StoreError>;
+
+    /// The hash of the text a tool's embedding was computed from.
+    async fn embedding_hash(&self, id: i64) -> Result<Option<String>, StoreError>;
+
+    /// Replaces a tool's definition; the embedding only when `emb` is given.
+    async fn update_tool(
+        &self,
+        id: i64,
+        tool: &NewTool,
+        emb: Option<StoredEmbedding<'_>>,
+    ) -> Result<Option<Tool>, StoreError>;
+
+    /// Deletes a tool by name; `false` if there was none.
+    async fn delete_tool(&self, name: &str) -> Result<bool, StoreError>;
+
+    /// Lists tools by name, filtered.
+    async fn list_tools(&self, filter: &SearchFilter) -> Result<Vec<Tool>, StoreError>;
+
+    /// What `list_tools` shows of each tool, filtered.
+    async fn list_tool_summaries(
+        &self,
+        filter: &SearchFilter,
+    ) -> Result<Vec<ToolSummary>, StoreError>;
+
+    /// Up to `limit` tools whose name sorts after `after`, by name.
+    async fn list_tools_after(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Tool>, StoreError>;
+
+    /// Each category with its number of tools, largest first.
+    async fn category_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// The `limit` tools nearest to `query` that pass `filter`, above `threshold`, best first.
+    async fn search(
+        &self,
+        query: &Embedding,
+        filter: &SearchFilter,
+        limit: i64,
+        threshold: f32,
+        exclude_id: Option<i64>,
+    ) -> Result<Vec<(Tool, f32)>, StoreError>;
+
+    /// The union of the nearest tools and the best full-text matches, for fusion.
+    async fn search_candidates(&self, q: &CandidateQuery<'_>)
+    -> Result<Vec<Candidate>, StoreError>;
+
+    /// A tool's stored embedding, to search for its neighbours.
+    async fn tool_embedding(
+        &self,
+        id: i64,
+        dimension: usize,
+    ) -> Result<Option<Embedding>, StoreError>;
+
+    /// Writes a batch of execution rows in one transaction and returns their ids, in order.
+    async fn insert_executions(&self, recs: &[ExecutionRecord]) -> Result<Vec<i64>, StoreError>;
+
+    /// Writes one execution row and returns its id.
+    async fn insert_execution(&self, rec: &ExecutionRecord) -> Result<i64, StoreError>;
+
+    /// A page of a tool's history, newest first, with ids below `before`.
+    async fn list_executions(
+        &self,
+        tool_name: &str,
+        outcome: &OutcomeFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredExecution>, StoreError>;
+
+    /// The most recent executions of a tool, newest first.
+    async fn recent_executions(
+        &self,
+        tool_name: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredExecution>, StoreError>;
+
+    /// One execution by id.
+    async fn get_execution(&self, id: i64) -> Result<Option<StoredExecution>, StoreError>;
+
+    /// Whether any history exists under `tool_name`.
+    async fn has_executions(&self, tool_name: &str) -> Result<bool, StoreError>;
+
+    /// Calls, successes and duration percentiles of a tool over the last `window_secs`.
+    async fn execution_stats(
+        &self,
+        tool_name: &str,
+        window_secs: i64,
+    ) -> Result<ExecutionStats, StoreError>;
+
+    /// Deletes up to `batch` rows older than `days` days; returns how many went.
+    async fn prune_executions(&self, days: u32, batch: i64) -> Result<u64, StoreError>;
+
+    /// Embedding provenance of the tools named in `names`.
+    async fn embedding_states(&self, names: &[String]) -> Result<Vec<EmbeddingState>, StoreError>;
+
+    /// Writes every item in one transaction: all or nothing.
+    async fn write_bulk(
+        &self,
+        items: &[BulkItem<'_>],
+        upsert: bool,
+    ) -> Result<Vec<bool>, StoreError>;
+
+    /// Number of tools.
+    async fn count_tools(&self) -> Result<i64, StoreError>;
+
+    /// Up to `limit` tools with `id > after`, by id.
+    async fn reindex_page(&self, after: i64, limit: i64) -> Result<Vec<ReindexRow>, StoreError>;
+
+    /// Stores new embeddings for rows read by [`Store::reindex_page`], skipping edited rows.
+    async fn set_embeddings(
+        &self,
+        rows: &[(&ReindexRow, &Embedding, &str)],
+        model: &str,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Implements [`Store`] for a backend whose data methods are inherent methods of the same
+/// names, spread over one file per table; `$extra` holds the methods written per backend.
+/// (Rust allows one `impl Store` block per type, and one file holding every query of a
+/// backend would pass 1,000 lines.)
+macro_rules! forward_store_methods {
+    ($t:ty { $($extra:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $t {
+            $($extra)*
+
+            async fn check_connection(&self) -> Result<(), sqlx::Error> {
+                <$t>::check_connection(self).await
+            }
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                <$t>::ping(self).await
+            }
+            async fn insert_tool(&self, tool: &$crate::domain::NewTool, emb: $crate::store::StoredEmbedding<'_>) -> Result<$crate::domain::Tool, $crate::store::StoreError> {
+                <$t>::insert_tool(self, tool, emb).await
+            }
+            async fn get_tool(&self, name: &str) -> Result<Option<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::get_tool(self, name).await
+            }
+            async fn embedding_hash(&self, id: i64) -> Result<Option<String>, $crate::store::StoreError> {
+                <$t>::embedding_hash(self, id).await
+            }
+            async fn update_tool(&self, id: i64, tool: &$crate::domain::NewTool, emb: Option<$crate::store::StoredEmbedding<'_>>) -> Result<Option<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::update_tool(self, id, tool, emb).await
+            }
+            async fn delete_tool(&self, name: &str) -> Result<bool, $crate::store::StoreError> {
+                <$t>::delete_tool(self, name).await
+            }
+            async fn list_tools(&self, filter: &$crate::store::SearchFilter) -> Result<Vec<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::list_tools(self, filter).await
+            }
+            async fn list_tool_summaries(&self, filter: &$crate::store::SearchFilter) -> Result<Vec<$crate::store::ToolSummary>, $crate::store::StoreError> {
+                <$t>::list_tool_summaries(self, filter).await
+            }
+            async fn list_tools_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::list_tools_after(self, after, limit).await
+            }
+            async fn category_counts(&self) -> Result<Vec<(String, i64)>, $crate::store::StoreError> {
+                <$t>::category_counts(self).await
+            }
+            async fn search(&self, query: &$crate::domain::Embedding, filter: &$crate::store::SearchFilter, limit: i64, threshold: f32, exclude_id: Option<i64>) -> Result<Vec<($crate::domain::Tool, f32)>, $crate::store::StoreError> {
+                <$t>::search(self, query, filter, limit, threshold, exclude_id).await
+            }
+            async fn search_candidates(&self, q: &$crate::store::CandidateQuery<'_>) -> Result<Vec<$crate::store::Candidate>, $crate::store::StoreError> {
+                <$t>::search_candidates(self, q).await
+            }
+            async fn tool_embedding(&self, id: i64, dimension: usize) -> Result<Option<$crate::domain::Embedding>, $crate::store::StoreError> {
+                <$t>::tool_embedding(self, id, dimension).await
+            }
+            async fn insert_executions(&self, recs: &[$crate::store::ExecutionRecord]) -> Result<Vec<i64>, $crate::store::StoreError> {
+                <$t>::insert_executions(self, recs).await
+            }
+            async fn insert_execution(&self, rec: &$crate::store::ExecutionRecord) -> Result<i64, $crate::store::StoreError> {
+                <$t>::insert_execution(self, rec).await
+            }
+            async fn list_executions(&self, tool_name: &str, outcome: &$crate::store::OutcomeFilter, before: Option<i64>, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
+                <$t>::list_executions(self, tool_name, outcome, before, limit).await
+            }
+            async fn recent_executions(&self, tool_name: &str, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
+                <$t>::recent_executions(self, tool_name, limit).await
+            }
+            async fn get_execution(&self, id: i64) -> Result<Option<$crate::store::StoredExecution>, $crate::store::StoreError> {
+                <$t>::get_execution(self, id).await
+            }
+            async fn has_executions(&self, tool_name: &str) -> Result<bool, $crate::store::StoreError> {
+                <$t>::has_executions(self, tool_name).await
+            }
+            async fn execution_stats(&self, tool_name: &str, window_secs: i64) -> Result<$crate::store::ExecutionStats, $crate::store::StoreError> {
+                <$t>::execution_stats(self, tool_name, window_secs).await
+            }
+            async fn prune_executions(&self, days: u32, batch: i64) -> Result<u64, $crate::store::StoreError> {
+                <$t>::prune_executions(self, days, batch).await
+            }
+            async fn embedding_states(&self, names: &[String]) -> Result<Vec<$crate::store::EmbeddingState>, $crate::store::StoreError> {
+                <$t>::embedding_states(self, names).await
+            }
+            async fn write_bulk(&self, items: &[$crate::store::BulkItem<'_>], upsert: bool) -> Result<Vec<bool>, $crate::store::StoreError> {
+                <$t>::write_bulk(self, items, upsert).await
+            }
+            async fn count_tools(&self) -> Result<i64, $crate::store::StoreError> {
+                <$t>::count_tools(self).await
+            }
+            async fn reindex_page(&self, after: i64, limit: i64) -> Result<Vec<$crate::store::ReindexRow>, $crate::store::StoreError> {
+                <$t>::reindex_page(self, after, limit).await
+            }
+            async fn set_embeddings(&self, rows: &[(&$crate::store::ReindexRow, &$crate::domain::Embedding, &str)], model: &str) -> Result<u64, $crate::store::StoreError> {
+                <$t>::set_embeddings(self, rows, model).await
+            }
+        }
+    };
+}
+use forward_store_methods;
 
 /// Decodes each row of a listing on its own. A row that cannot be read (a value an older
 /// release stored that no longer parses, say) is logged and left out, so one damaged row
@@ -90,81 +319,4 @@ where
             }
         })
         .collect()
-}
-
-/// The PostgreSQL store. Cheap to clone: it wraps the connection pool.
-#[derive(Clone)]
-pub struct PgStore {
-    pool: PgPool,
-    options: PgConnectOptions,
-    connect_timeout: Duration,
-}
-
-impl PgStore {
-    /// Opens the pool (lazily: the service starts even if the database is briefly down), with
-    /// each connection's HNSW search parameters set at connection time.
-    pub fn connect(cfg: &DatabaseConfig) -> Result<Self, StoreError> {
-        let opts = PgConnectOptions::from_str(cfg.url.expose_secret())
-            .map_err(StoreError::Other)?
-            .log_statements(tracing::log::LevelFilter::Trace)
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
-            // Placeholder settings, valid before pgvector's library is loaded. Iterative scans
-            // let a filtered HNSW search keep going until it has `limit` rows that pass the
-            // filter (pgvector 0.8).
-            //
-            // Custom plans: the search query's filters are `$n IS NULL OR ...` parameters, and
-            // the generic plan PostgreSQL caches for them cannot know whether a filter is set,
-            // so it picked a sequential scan over the embeddings (66 ms at 10,000 tools) where
-            // the plan for the actual values uses the HNSW index (14 ms). Planning each
-            // execution costs well under a millisecond.
-            .options([
-                ("hnsw.ef_search", cfg.hnsw_ef_search.to_string()),
-                ("hnsw.iterative_scan", "relaxed_order".to_owned()),
-                ("plan_cache_mode", "force_custom_plan".to_owned()),
-            ]);
-        let pool = PgPoolOptions::new()
-            .max_connections(cfg.pool_size + cfg.max_overflow)
-            .min_connections(0)
-            .acquire_timeout(cfg.pool_timeout)
-            .idle_timeout(Some(Duration::from_secs(300)))
-            // sqlx's default pings every connection on every checkout: one extra round trip
-            // per query. Only a connection that sat idle long enough to have been cut is
-            // checked; a failed check discards it and the pool hands out another.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= IDLE_CHECK_AFTER {
-                        conn.ping().await?;
-                    }
-                    Ok(true)
-                })
-            })
-            .connect_lazy_with(opts.clone());
-        Ok(Self {
-            pool,
-            options: opts,
-            connect_timeout: cfg.pool_timeout,
-        })
-    }
-
-    /// Opens one connection outside the pool, so a startup failure reports the real cause
-    /// (refused, authentication, unknown database) rather than the pool's timeout.
-    pub async fn check_connection(&self) -> Result<(), sqlx::Error> {
-        let connect = sqlx::PgConnection::connect_with(&self.options);
-        match tokio::time::timeout(self.connect_timeout, connect).await {
-            Ok(Ok(conn)) => conn.close().await,
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(sqlx::Error::PoolTimedOut),
-        }
-    }
-
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
 }

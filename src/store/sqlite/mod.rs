@@ -198,3 +198,57 @@ fn vector_from_blob(b: &[u8]) -> Vec<f32> {
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect()
 }
+
+crate::store::forward_store_methods!(SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn log_startup(&self) {
+        tracing::warn!(
+            database.backend = "sqlite",
+            database.path = %self.path.display(),
+            "store: embedded SQLite file, for ONE replica (WAL, one writer, parallel readers); \
+             replicas sharing it would not scale, and MCP's tools/list_changed is announced \
+             only for changes made through this process. Set DATABASE_URL=postgres://... to \
+             run several replicas"
+        );
+    }
+
+    fn pool_usage(&self) -> crate::store::PoolUsage {
+        crate::store::PoolUsage::of(&self.reader)
+    }
+
+    async fn close(&self) {
+        SqliteStore::close(self).await
+    }
+
+    async fn migrate(
+        &self,
+        _cfg: &DatabaseConfig,
+        dimension: usize,
+    ) -> Result<(), crate::store::MigrateError> {
+        schema::migrate(self, dimension).await
+    }
+
+    async fn is_up_to_date(&self) -> Result<bool, StoreError> {
+        schema::is_up_to_date(self).await
+    }
+
+    async fn warm_up(&self) -> Result<Option<usize>, StoreError> {
+        self.load_vectors().await.map(Some)
+    }
+
+    /// One process owns the file, so no database channel is needed: the store announces
+    /// each committed change itself.
+    fn changes(&self) -> futures::stream::BoxStream<'static, ()> {
+        use tokio::sync::broadcast::error::RecvError;
+        let rx = self.subscribe_changes();
+        Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+            match rx.recv().await {
+                Ok(()) | Err(RecvError::Lagged(_)) => Some(((), rx)),
+                Err(RecvError::Closed) => None,
+            }
+        }))
+    }
+});

@@ -217,7 +217,7 @@ impl SqliteStore {
                 description: r.description,
                 category: r.category,
                 tags: r.tags.0,
-                input_schema: r.input_schema,
+                input_schema: r.input_schema.0,
                 version: r.version,
                 created_at: r.created_at,
             })

@@ -7,8 +7,9 @@ use serde_json::value::RawValue;
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
-use super::{PgStore, StoreError, decode_each};
+use super::PgStore;
 use crate::domain::{Embedding, NewTool, Tool};
+use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary, decode_each};
 
 /// Columns every tool query returns (the embedding is never read back).
 pub(super) const TOOL_COLUMNS: &str = "id, name, description, long_description, category, tags, examples, \
@@ -58,17 +59,17 @@ impl From<ToolRow> for Tool {
     }
 }
 
-/// A tool as `list_tools` shows it.
-#[derive(Debug, sqlx::FromRow)]
-pub struct ToolSummary {
-    pub name: String,
-    pub description: String,
-    pub category: String,
-    pub tags: Vec<String>,
-    /// The stored JSON text, passed through to the response without being parsed.
-    pub input_schema: Json<Box<RawValue>>,
-    pub version: String,
-    pub created_at: DateTime<Utc>,
+/// A row of [`PgStore::list_tool_summaries`]. The `json` column's text is kept as stored
+/// (migration 0007), not re-serialised.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    name: String,
+    description: String,
+    category: String,
+    tags: Vec<String>,
+    input_schema: Json<Box<RawValue>>,
+    version: String,
+    created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -76,28 +77,6 @@ struct ScoredRow {
     #[sqlx(flatten)]
     tool: ToolRow,
     similarity: f64,
-}
-
-/// Filters shared by list and search: a tool matches if it is in `category` (when given) and
-/// carries every tag in `tags` (when given).
-#[derive(Debug, Clone, Default)]
-pub struct SearchFilter {
-    pub category: Option<String>,
-    pub tags: Option<Vec<String>>,
-}
-
-impl SearchFilter {
-    /// Whether no condition is set (every tool matches).
-    pub fn is_empty(&self) -> bool {
-        self.category.is_none() && self.tags.is_none()
-    }
-}
-
-/// The embedding of a tool together with its provenance.
-pub struct StoredEmbedding<'a> {
-    pub embedding: &'a Embedding,
-    pub model: &'a str,
-    pub text_hash: &'a str,
 }
 
 impl PgStore {
@@ -250,7 +229,18 @@ impl PgStore {
         .bind(&filter.tags)
         .fetch_all(&self.pool)
         .await?;
-        Ok(decode_each(rows, "tools"))
+        Ok(decode_each::<_, SummaryRow>(rows, "tools")
+            .into_iter()
+            .map(|r| ToolSummary {
+                name: r.name,
+                description: r.description,
+                category: r.category,
+                tags: r.tags,
+                input_schema: r.input_schema.0,
+                version: r.version,
+                created_at: r.created_at,
+            })
+            .collect())
     }
 
     /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping

@@ -4,32 +4,10 @@
 use pgvector::Vector;
 use sqlx::AssertSqlSafe;
 
+use super::PgStore;
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{PgStore, SearchFilter, StoreError, decode_each};
-use crate::domain::{Embedding, Tool};
-
-/// What to fetch: either side can be switched off (vector-only, text-only searches).
-#[derive(Debug, Clone)]
-pub struct CandidateQuery<'a> {
-    pub embedding: &'a Embedding,
-    /// The query's words, identifier-split (`domain::split_identifier`).
-    pub text: &'a str,
-    pub filter: &'a SearchFilter,
-    /// How many tools to take from each side.
-    pub pool: i64,
-    pub vector: bool,
-    pub full_text: bool,
-}
-
-/// A tool found by either side, with both sides' measures.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub tool: Tool,
-    /// Cosine similarity to the query embedding (computed for every candidate).
-    pub similarity: f32,
-    /// Full-text rank score (`ts_rank`; 0 when the tool has no query word).
-    pub text_score: f32,
-}
+use crate::domain::Tool;
+use crate::store::{Candidate, CandidateQuery, StoreError, decode_each};
 
 #[derive(sqlx::FromRow)]
 struct CandidateRow {

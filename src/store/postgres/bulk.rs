@@ -1,44 +1,12 @@
 //! Bulk writes: importing many tools in one transaction, and re-embedding rows in batches.
 
-use chrono::{DateTime, Utc};
 use pgvector::Vector;
 use sqlx::AssertSqlSafe;
 
+use super::PgStore;
 use super::tools::{SEARCH_VECTOR, conflict_or, json_text};
-use super::{PgStore, StoreError, StoredEmbedding};
-use crate::domain::{Embedding, NewTool};
-
-/// What the store knows about an existing tool's embedding.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EmbeddingState {
-    pub id: i64,
-    pub name: String,
-    pub embedding_model: Option<String>,
-    pub embedding_hash: Option<String>,
-    pub has_embedding: bool,
-}
-
-/// The fields a re-embedding needs, read in pages by id.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ReindexRow {
-    pub id: i64,
-    pub name: String,
-    pub description: String,
-    pub long_description: Option<String>,
-    pub tags: Vec<String>,
-    pub examples: Vec<String>,
-    pub embedding_model: Option<String>,
-    pub embedding_hash: Option<String>,
-    pub has_embedding: bool,
-    /// Guards the write: a row edited since it was read is left to its editor.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// One tool of a bulk import; `embedding` is `None` when the stored one is still current.
-pub struct BulkItem<'a> {
-    pub tool: &'a NewTool,
-    pub embedding: Option<StoredEmbedding<'a>>,
-}
+use crate::domain::Embedding;
+use crate::store::{BulkItem, EmbeddingState, ReindexRow, StoreError};
 
 impl PgStore {
     /// Embedding provenance of the tools named in `names` (unique index on `name`).

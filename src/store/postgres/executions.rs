@@ -1,64 +1,12 @@
 //! Queries on the `tool_executions` table: the record of every call.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::Value;
 use sqlx::AssertSqlSafe;
 
+use super::PgStore;
 use super::tools::json_text;
-use super::{PgStore, StoreError, decode_each};
-
-/// One finished call, to be written to the history.
-#[derive(Debug, Clone)]
-pub struct ExecutionRecord {
-    pub tool_id: Option<i64>,
-    pub tool_name: String,
-    pub input: Value,
-    pub output: Option<Value>,
-    pub error: Option<String>,
-    pub success: bool,
-    pub duration_ms: i64,
-    /// The outcome class when the call failed (`tool_error`, `timeout`, ...).
-    pub error_kind: Option<String>,
-    pub request_id: Option<String>,
-    pub caller: Option<String>,
-}
-
-/// A row of the history.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct StoredExecution {
-    pub id: i64,
-    pub tool_name: String,
-    pub input_data: Value,
-    pub output_data: Option<Value>,
-    pub error: Option<String>,
-    pub error_kind: Option<String>,
-    pub success: bool,
-    pub duration_ms: i64,
-    pub request_id: Option<String>,
-    pub caller: Option<String>,
-    pub executed_at: DateTime<Utc>,
-}
-
-/// Which rows a history listing keeps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutcomeFilter {
-    All,
-    Success,
-    Failure,
-    /// Failures of one kind (`tool_error`, `timeout`, ...).
-    Kind(String),
-}
-
-/// Call figures over a window.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct ExecutionStats {
-    pub calls: i64,
-    pub successes: i64,
-    pub p50_ms: Option<f64>,
-    pub p95_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-}
+use crate::store::{
+    ExecutionRecord, ExecutionStats, OutcomeFilter, StoreError, StoredExecution, decode_each,
+};
 
 const COLUMNS: &str = "id, tool_name, input_data, output_data, error, error_kind, success, \
                        duration_ms, request_id, caller, executed_at";

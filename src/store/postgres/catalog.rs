@@ -3,9 +3,10 @@
 use sqlx::AssertSqlSafe;
 use sqlx::Row as _;
 
+use super::PgStore;
 use super::tools::{TOOL_COLUMNS, ToolRow};
-use super::{PgStore, StoreError, decode_each};
 use crate::domain::Tool;
+use crate::store::{StoreError, decode_each};
 
 /// The channel the `tools` table's trigger notifies on every change (migration 0005).
 pub const TOOLS_CHANGED_CHANNEL: &str = "toolbox_tools_changed";

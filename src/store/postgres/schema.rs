@@ -4,24 +4,10 @@
 use sqlx::AssertSqlSafe;
 use sqlx::PgPool;
 
-use super::StoreError;
+use crate::store::{MigrateError, StoreError};
 
 /// Arbitrary, fixed key for the advisory lock that serialises schema changes across replicas.
 const SCHEMA_LOCK_KEY: i64 = 0x746f_6f6c_626f_7831;
-
-/// Why the schema could not be brought up to date.
-#[derive(Debug, thiserror::Error)]
-pub enum MigrateError {
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(
-        "the database holds embeddings of dimension {found}, but EMBEDDING_DIMENSION is {configured}; \
-         set EMBEDDING_DIMENSION={found} or re-create the embedding column with `toolbox reindex`"
-    )]
-    DimensionMismatch { found: i32, configured: usize },
-}
 
 /// Applies pending migrations, then fixes the embedding column to `dimension` and ensures the
 /// HNSW index exists. Safe to run from many replicas at once: sqlx's migrator and the

@@ -1,0 +1,253 @@
+//! The store's vocabulary, shared by every backend: filters, rows, records and errors.
+//! Nothing here knows which database is underneath.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::domain::{Embedding, NewTool, Tool};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a tool named {0:?} already exists")]
+    Conflict(String),
+    /// The database could not be reached in time: a 503 for the caller.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => StoreError::Unavailable(e),
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+                Some("57P01" | "57P02" | "57P03" | "53300") => StoreError::Unavailable(e),
+                // SQLite: busy or locked past the busy timeout (also the _RECOVERY/_SNAPSHOT
+                // variants), disk full, cannot open the file.
+                Some("5" | "6" | "261" | "517" | "13" | "14") => StoreError::Unavailable(e),
+                _ => StoreError::Other(e),
+            },
+            _ => StoreError::Other(e),
+        }
+    }
+}
+
+/// Why the schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "the database holds embeddings of dimension {found}, but EMBEDDING_DIMENSION is {configured}; \
+         set EMBEDDING_DIMENSION={found} or re-create the embedding column with `toolbox reindex`"
+    )]
+    DimensionMismatch { found: i32, configured: usize },
+}
+
+/// A pool's connections: open, and idle among them.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: u32,
+}
+
+impl PoolUsage {
+    pub(crate) fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Self {
+        Self {
+            size: pool.size(),
+            idle: pool.num_idle() as u32,
+        }
+    }
+}
+
+/// Filters shared by list and search: a tool matches if it is in `category` (when given) and
+/// carries every tag in `tags` (when given).
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    pub category: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+impl SearchFilter {
+    /// Whether no condition is set (every tool matches).
+    pub fn is_empty(&self) -> bool {
+        self.category.is_none() && self.tags.is_none()
+    }
+}
+
+/// The embedding of a tool together with its provenance.
+pub struct StoredEmbedding<'a> {
+    pub embedding: &'a Embedding,
+    pub model: &'a str,
+    pub text_hash: &'a str,
+}
+
+/// A tool as `list_tools` shows it.
+#[derive(Debug)]
+pub struct ToolSummary {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    /// The stored JSON text, passed through to the response without being parsed.
+    pub input_schema: Box<RawValue>,
+    pub version: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One finished call, to be written to the history.
+#[derive(Debug, Clone)]
+pub struct ExecutionRecord {
+    pub tool_id: Option<i64>,
+    pub tool_name: String,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub success: bool,
+    pub duration_ms: i64,
+    /// The outcome class when the call failed (`tool_error`, `timeout`, ...).
+    pub error_kind: Option<String>,
+    pub request_id: Option<String>,
+    pub caller: Option<String>,
+}
+
+/// A row of the history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredExecution {
+    pub id: i64,
+    pub tool_name: String,
+    pub input_data: Value,
+    pub output_data: Option<Value>,
+    pub error: Option<String>,
+    pub error_kind: Option<String>,
+    pub success: bool,
+    pub duration_ms: i64,
+    pub request_id: Option<String>,
+    pub caller: Option<String>,
+    pub executed_at: DateTime<Utc>,
+}
+
+/// Which rows a history listing keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    All,
+    Success,
+    Failure,
+    /// Failures of one kind (`tool_error`, `timeout`, ...).
+    Kind(String),
+}
+
+/// Call figures over a window.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExecutionStats {
+    pub calls: i64,
+    pub successes: i64,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// What to fetch: either side can be switched off (vector-only, text-only searches).
+#[derive(Debug, Clone)]
+pub struct CandidateQuery<'a> {
+    pub embedding: &'a Embedding,
+    /// The query's words, identifier-split (`domain::split_identifier`).
+    pub text: &'a str,
+    pub filter: &'a SearchFilter,
+    /// How many tools to take from each side.
+    pub pool: i64,
+    pub vector: bool,
+    pub full_text: bool,
+}
+
+/// A tool found by either side, with both sides' measures.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub tool: Tool,
+    /// Cosine similarity to the query embedding (computed for every candidate).
+    pub similarity: f32,
+    /// Full-text rank score (`ts_rank`; 0 when the tool has no query word).
+    pub text_score: f32,
+}
+
+/// What the store knows about an existing tool's embedding.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmbeddingState {
+    pub id: i64,
+    pub name: String,
+    pub embedding_model: Option<String>,
+    pub embedding_hash: Option<String>,
+    pub has_embedding: bool,
+}
+
+/// The fields a re-embedding needs, read in pages by id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReindexRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub long_description: Option<String>,
+    pub tags: Vec<String>,
+    pub examples: Vec<String>,
+    pub embedding_model: Option<String>,
+    pub embedding_hash: Option<String>,
+    pub has_embedding: bool,
+    /// Guards the write: a row edited since it was read is left to its editor.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The one staleness rule: a stored embedding is current when there is one, it was computed
+/// from the text whose hash is `hash`, and `model` made it. `model: None` accepts any model
+/// (for the built-ins at startup: a model change is `toolbox reindex`'s to renew).
+pub fn embedding_is_current(
+    has_embedding: bool,
+    stored_model: Option<&str>,
+    stored_hash: Option<&str>,
+    model: Option<&str>,
+    hash: &str,
+) -> bool {
+    has_embedding && stored_hash == Some(hash) && model.is_none_or(|m| stored_model == Some(m))
+}
+
+impl EmbeddingState {
+    /// Whether this tool's embedding is current ([`embedding_is_current`]).
+    pub fn is_current(&self, model: Option<&str>, hash: &str) -> bool {
+        embedding_is_current(
+            self.has_embedding,
+            self.embedding_model.as_deref(),
+            self.embedding_hash.as_deref(),
+            model,
+            hash,
+        )
+    }
+}
+
+impl ReindexRow {
+    /// Whether this row's embedding is current ([`embedding_is_current`]).
+    pub fn is_current(&self, model: Option<&str>, hash: &str) -> bool {
+        embedding_is_current(
+            self.has_embedding,
+            self.embedding_model.as_deref(),
+            self.embedding_hash.as_deref(),
+            model,
+            hash,
+        )
+    }
+}
+
+/// One tool of a bulk import; `embedding` is `None` when the stored one is still current.
+pub struct BulkItem<'a> {
+    pub tool: &'a NewTool,
+    pub embedding: Option<StoredEmbedding<'a>>,
+}
