@@ -8,7 +8,6 @@ use crate::domain::FieldError;
 use crate::embedding::EmbeddingError;
 use crate::executor::ExecError;
 use crate::registry::RegistryError;
-use crate::store::StoreError;
 
 /// An error response: status, a stable problem type, a human-readable detail and, for
 /// validation problems, the list of what was wrong and where.
@@ -186,7 +185,7 @@ fn registry_problem(e: RegistryError) -> ApiError {
                 ApiError::unavailable("embedding-unavailable", "embedding endpoint", e.to_string())
                     .with("endpoint", json!(endpoint))
             }
-            RegistryError::Store(StoreError::Unavailable(e)) => {
+            RegistryError::DatabaseUnavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 ApiError::unavailable(
                     "database-unavailable",

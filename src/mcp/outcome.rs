@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::executor::ExecError;
 use crate::registry::{CallOutcome, RegistryError};
-use crate::store::StoreError;
 
 /// How an unknown tool name is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +96,7 @@ pub fn call_result(
                     .into(),
             ))
         }
-        Err(RegistryError::Store(StoreError::Unavailable(e))) => {
+        Err(RegistryError::DatabaseUnavailable(e)) => {
             tracing::warn!(error = %e, tool.name = name, "tool call failed: database unavailable");
             Ok(tool_error(
                 "The tool registry's database is unavailable right now; try again shortly.".into(),

@@ -27,6 +27,10 @@ pub enum RegistryError {
     },
     #[error(transparent)]
     Embedding(#[from] EmbeddingError),
+    /// The database could not be reached in time: worth retrying shortly.
+    #[error(transparent)]
+    DatabaseUnavailable(StoreError),
+    /// Any other store failure.
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -43,6 +47,7 @@ impl From<StoreError> for RegistryError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(name) => RegistryError::Conflict(name),
+            e @ StoreError::Unavailable(_) => RegistryError::DatabaseUnavailable(e),
             other => RegistryError::Store(other),
         }
     }
