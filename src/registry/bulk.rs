@@ -100,11 +100,7 @@ impl RegistryService {
         let stale: Vec<usize> = (0..tools.len())
             .filter(|&i| match existing.get(&names[i]) {
                 None => true,
-                Some(s) => {
-                    !s.has_embedding
-                        || s.embedding_model.as_deref() != Some(model.as_str())
-                        || s.embedding_hash.as_deref() != Some(hashes[i].as_str())
-                }
+                Some(s) => !s.is_current(Some(&model), &hashes[i]),
             })
             .collect();
         let texts: Vec<String> = stale.iter().map(|&i| tools[i].embedded_text()).collect();
@@ -173,10 +169,7 @@ impl RegistryService {
                     &row.examples,
                 );
                 let hash = text_hash(&text);
-                let current = row.has_embedding
-                    && row.embedding_model.as_deref() == Some(model.as_str())
-                    && row.embedding_hash.as_deref() == Some(hash.as_str());
-                if !current {
+                if !row.is_current(Some(&model), &hash) {
                     stale.push((row, text, hash));
                 }
             }

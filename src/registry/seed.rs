@@ -99,7 +99,9 @@ impl RegistryService {
     }
 
     /// The built-ins that are missing, changed, or stored without an embedding of their
-    /// current text. An embedding from another model is `toolbox reindex`'s to renew.
+    /// current text (`embedding_is_current` with any model). An embedding from another model
+    /// is `toolbox reindex`'s to renew: seeding it at every start would re-embed the
+    /// built-ins ahead of the reindex, under whichever model that process was given.
     async fn pending_builtins(&self) -> Result<Vec<Pending>, RegistryError> {
         let defs = self.executor.builtin_definitions();
         let names: Vec<String> = defs.iter().map(|d| d.name.to_string()).collect();
@@ -117,9 +119,9 @@ impl RegistryService {
                 Some(stored) => stored.to_new_tool() != def,
             };
             let hash = text_hash(&def.embedded_text());
-            let embedded = states.get(def.name.as_str()).is_some_and(|s| {
-                s.has_embedding && s.embedding_hash.as_deref() == Some(hash.as_str())
-            });
+            let embedded = states
+                .get(def.name.as_str())
+                .is_some_and(|s| s.is_current(None, &hash));
             if changed || !embedded {
                 pending.push(Pending {
                     def,
