@@ -8,7 +8,9 @@ use toolbox::Config;
 use toolbox::domain::{Embedding, NewTool, ToolPatch};
 use toolbox::embedding::BuiltinEmbedder;
 use toolbox::store::sqlite::{SqliteStore, migrate};
-use toolbox::store::{ExecutionRecord, MigrateError, SearchFilter, StoreError, StoredEmbedding};
+use toolbox::store::{
+    ExecutionRecord, MigrateError, SearchFilter, Store as _, StoreError, StoredEmbedding,
+};
 
 const DIM: usize = 64;
 

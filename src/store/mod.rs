@@ -147,7 +147,10 @@ pub trait Store: Send + Sync {
     async fn insert_executions(&self, recs: &[ExecutionRecord]) -> Result<Vec<i64>, StoreError>;
 
     /// Writes one execution row and returns its id.
-    async fn insert_execution(&self, rec: &ExecutionRecord) -> Result<i64, StoreError>;
+    async fn insert_execution(&self, rec: &ExecutionRecord) -> Result<i64, StoreError> {
+        let ids = self.insert_executions(std::slice::from_ref(rec)).await?;
+        Ok(ids.first().copied().unwrap_or_default())
+    }
 
     /// A page of a tool's history, newest first, with ids below `before`.
     async fn list_executions(
@@ -163,7 +166,10 @@ pub trait Store: Send + Sync {
         &self,
         tool_name: &str,
         limit: i64,
-    ) -> Result<Vec<StoredExecution>, StoreError>;
+    ) -> Result<Vec<StoredExecution>, StoreError> {
+        self.list_executions(tool_name, &OutcomeFilter::All, None, limit)
+            .await
+    }
 
     /// One execution by id.
     async fn get_execution(&self, id: i64) -> Result<Option<StoredExecution>, StoreError>;
@@ -260,14 +266,8 @@ macro_rules! forward_store_methods {
             async fn insert_executions(&self, recs: &[$crate::store::ExecutionRecord]) -> Result<Vec<i64>, $crate::store::StoreError> {
                 <$t>::insert_executions(self, recs).await
             }
-            async fn insert_execution(&self, rec: &$crate::store::ExecutionRecord) -> Result<i64, $crate::store::StoreError> {
-                <$t>::insert_execution(self, rec).await
-            }
             async fn list_executions(&self, tool_name: &str, outcome: &$crate::store::OutcomeFilter, before: Option<i64>, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
                 <$t>::list_executions(self, tool_name, outcome, before, limit).await
-            }
-            async fn recent_executions(&self, tool_name: &str, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
-                <$t>::recent_executions(self, tool_name, limit).await
             }
             async fn get_execution(&self, id: i64) -> Result<Option<$crate::store::StoredExecution>, $crate::store::StoreError> {
                 <$t>::get_execution(self, id).await

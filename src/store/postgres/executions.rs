@@ -51,12 +51,6 @@ impl PgStore {
         Ok(ids)
     }
 
-    /// Writes one execution row and returns its id.
-    pub async fn insert_execution(&self, rec: &ExecutionRecord) -> Result<i64, StoreError> {
-        let ids = self.insert_executions(std::slice::from_ref(rec)).await?;
-        Ok(ids.first().copied().unwrap_or_default())
-    }
-
     /// A page of a tool's history, newest first, with ids below `before` (index
     /// `tool_executions_tool_name_id_idx`).
     pub async fn list_executions(
@@ -86,16 +80,6 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(decode_each(rows, "tool_executions"))
-    }
-
-    /// The most recent executions of a tool, newest first.
-    pub async fn recent_executions(
-        &self,
-        tool_name: &str,
-        limit: i64,
-    ) -> Result<Vec<StoredExecution>, StoreError> {
-        self.list_executions(tool_name, &OutcomeFilter::All, None, limit)
-            .await
     }
 
     /// One execution by id (primary key).
