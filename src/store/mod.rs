@@ -29,15 +29,20 @@ pub use types::{
 use crate::config::DatabaseConfig;
 use crate::domain::{Embedding, NewTool, Tool};
 
-/// Opens the store `cfg.url` names (lazily: nothing is connected until first use). The only
-/// place that looks at the URL's scheme.
+/// Opens the store `cfg.url` names (lazily: nothing is connected until first use).
 pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
     let url = cfg.url.expose_secret();
-    if url.starts_with("sqlite:") {
+    if is_sqlite(url) {
         Ok(Arc::new(sqlite::SqliteStore::open(url, cfg)?))
     } else {
         Ok(Arc::new(PgStore::connect(cfg)?))
     }
+}
+
+/// Whether `url` names the embedded SQLite store (anything else is PostgreSQL): the one
+/// place that reads the URL's scheme.
+fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
 }
 
 /// One store interface over both backends.

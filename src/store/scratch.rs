@@ -25,7 +25,7 @@ impl ScratchDatabase {
     /// Creates an empty database named `{prefix}_{random}` on the server `url` points at.
     pub async fn create(url: &SecretString, prefix: &str) -> Result<Self, StoreError> {
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        if url.expose_secret().starts_with("sqlite:") {
+        if super::is_sqlite(url.expose_secret()) {
             let dir = std::env::temp_dir().join(&name);
             std::fs::create_dir_all(&dir)
                 .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
