@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::ApiJson;
-use crate::app::AppState;
+use super::AppState;
 use crate::domain::parse_tool_list;
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::registry::{ImportOutcome, RegistryError};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -6,6 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::FindRequest;
 use crate::registry::{CallErrorKind, CallOutcome, Explain, Hit};
 use crate::store::ToolSummary;
 
@@ -65,6 +66,20 @@ pub struct FindToolRequest {
     pub explain: bool,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+}
+
+impl From<FindToolRequest> for FindRequest {
+    fn from(r: FindToolRequest) -> Self {
+        Self {
+            query: r.query,
+            limit: r.limit,
+            threshold: r.threshold,
+            fusion: r.fusion,
+            use_hybrid: r.use_hybrid,
+            category: r.category,
+            tags: r.tags,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

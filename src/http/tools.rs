@@ -5,11 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::AppState;
 use super::dto::{FindHit, ListQuery, SimilarQuery};
 use super::{ApiJson, ApiQuery};
-use crate::app::AppState;
 use crate::domain::{NewTool, Tool, ToolPatch, check_filter};
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::registry::{RegistryError, RegistryService};
 use crate::store::SearchFilter;
 
