@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::ApiJson;
 use super::AppState;
+use super::schema::ImportOutcomeSchema;
 use crate::domain::parse_tool_list;
 use crate::http::ApiError;
 use crate::registry::{ImportOutcome, RegistryError};
@@ -31,7 +32,7 @@ pub struct BulkRequest {
 /// is invalid is 422; a name that exists (without `upsert`) or is built in is 409; either way
 /// `errors` lists every item at fault by `/tools/{index}/...`.
 #[utoipa::path(post, path = "/tools/bulk", tag = "tools", operation_id = "import_tools", request_body = BulkRequest,
-    responses((status = 200, description = "What was created and updated", body = ImportOutcome)))]
+    responses((status = 200, description = "What was created and updated", body = ImportOutcomeSchema)))]
 pub async fn import(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<BulkRequest>,

@@ -142,6 +142,7 @@ pub struct CallToolResponse {
     pub error: Option<String>,
     /// `tool_error` when `success` is false (see README, "Call outcomes").
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::schema::CallErrorKindSchema>)]
     pub error_kind: Option<CallErrorKind>,
     pub duration_ms: u64,
     pub execution_id: i64,

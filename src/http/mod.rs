@@ -12,6 +12,7 @@ mod mcp_doc;
 pub mod openapi;
 pub(crate) mod problem;
 mod rest_mcp;
+mod schema;
 mod state;
 mod tools;
 

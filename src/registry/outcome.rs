@@ -14,7 +14,7 @@ use super::RegistryError;
 use crate::executor::ExecError;
 
 /// Why a call did not succeed, as clients see it (`error_kind` in responses and history).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallErrorKind {
     /// The arguments break the tool's input schema (or its size bound); fix the call.

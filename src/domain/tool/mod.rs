@@ -83,43 +83,25 @@ pub struct NewTool {
 
 /// Unvalidated fields of a tool, as they arrive from a client. Used for both register
 /// (`name`, `description` and `input_schema` required) and update (everything optional).
-#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "name": "weather_lookup",
-    "description": "Current weather for a city",
-    "category": "data",
-    "tags": ["weather"],
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-}))]
 pub struct ToolPatch {
-    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length = 128)]
     pub name: Option<String>,
-    #[schema(min_length = 1, max_length = 4096)]
     pub description: Option<String>,
-    #[schema(max_length = 32768)]
     pub long_description: Option<Option<String>>,
-    #[schema(min_length = 1, max_length = 64)]
     pub category: Option<String>,
-    #[schema(max_items = 32)]
     pub tags: Option<Vec<String>>,
-    #[schema(max_items = 32)]
     pub examples: Option<Vec<String>>,
     /// A JSON Schema object.
-    #[schema(value_type = Option<Object>)]
     pub input_schema: Option<Value>,
-    #[schema(value_type = Option<Object>)]
     pub output_schema: Option<Option<Value>>,
-    #[schema(min_length = 1, max_length = 64)]
     pub version: Option<String>,
-    #[schema(max_length = 256)]
     pub author: Option<Option<String>>,
-    #[schema(value_type = Option<Object>)]
     pub config: Option<Value>,
 }
 
 /// A registered tool.
-#[derive(Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize)]
 pub struct Tool {
     #[serde(skip)]
     pub id: i64,
