@@ -13,16 +13,10 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::embedding::{self, Embedder, EmbeddingError};
 use crate::executor::Executor;
+use crate::http::AppState;
 use crate::mcp::{self, ChangeFeed, McpState};
 use crate::registry::RegistryService;
 use crate::store::{self, Store};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub registry: RegistryService,
-}
 
 /// A built application, listening but not yet serving.
 pub struct App {

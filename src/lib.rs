@@ -14,7 +14,6 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod embedding;
-pub mod error;
 pub mod eval;
 pub mod executor;
 pub mod http;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{FieldError, NewTool, ToolPatch};
+use super::{FieldError, NewTool, ToolPatch, pointer_of};
 
 /// Parses every item; on any problem returns all of them (nothing is partially accepted).
 pub fn parse_tool_list(items: Vec<Value>) -> Result<Vec<NewTool>, Vec<FieldError>> {
@@ -47,19 +47,6 @@ pub fn parse_tool_list(items: Vec<Value>) -> Result<Vec<NewTool>, Vec<FieldError
     } else {
         Err(errors)
     }
-}
-
-/// serde_path_to_error's path as a JSON pointer (RFC 6901 escaping).
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .map(|seg| match seg {
-            Segment::Seq { index } => format!("/{index}"),
-            Segment::Map { key } => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
-            Segment::Enum { variant } => format!("/{variant}"),
-            Segment::Unknown => String::new(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

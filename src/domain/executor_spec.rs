@@ -268,7 +268,7 @@ pub fn restore_redacted(new: &mut Value, old: &Value) -> Result<(), Vec<FieldErr
 
 /// The JSON pointer of header `name` under `base` (RFC 6901 escaping).
 fn header_pointer(base: &str, name: &str) -> String {
-    format!("{base}/{}", name.replace('~', "~0").replace('/', "~1"))
+    format!("{base}/{}", super::escape_token(name))
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 mod bulk;
 mod embedding;
 mod executor_spec;
+mod field_error;
+mod find;
 mod integer;
+mod pointer;
 pub mod schema_bounds;
 mod search;
 mod tool;
@@ -15,9 +18,12 @@ pub use embedding::Embedding;
 pub use executor_spec::{
     HttpExecutorSpec, REDACTED, config_timeout, http_executor, redact_config, restore_redacted,
 };
+pub use field_error::FieldError;
+pub use find::{FindQuery, FindRequest, MAX_QUERY_CHARS, SearchDefaults};
 pub use integer::optional_integer;
+pub use pointer::{escape_token, pointer_of};
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{
-    FieldError, NewTool, SearchText, Tool, ToolName, ToolPatch, ToolSummary, check_filter,
-    embedded_text, search_text, split_identifier,
+    NewTool, SearchText, Tool, ToolName, ToolPatch, check_filter, embedded_text, search_text,
+    split_identifier,
 };

@@ -116,7 +116,7 @@ impl<'a> Walk<'a> {
         // Pre-order, so a cycle is entered at its outermost subschema and closes on a `$ref`.
         out.push(pointer.clone());
         for (key, value) in obj {
-            let at = format!("{pointer}/{}", escape(key));
+            let at = format!("{pointer}/{}", super::escape_token(key));
             let k = key.as_str();
             if IN_PLACE_ONE.contains(&k) || DESCENDING_ONE.contains(&k) {
                 self.index(value, at.clone(), out);
@@ -128,7 +128,7 @@ impl<'a> Walk<'a> {
             }
             if IN_PLACE_MAP.contains(&k) || DESCENDING_MAP.contains(&k) {
                 for (name, v) in value.as_object().into_iter().flatten() {
-                    self.index(v, format!("{at}/{}", escape(name)), out);
+                    self.index(v, format!("{at}/{}", super::escape_token(name)), out);
                 }
             }
         }
@@ -176,7 +176,7 @@ impl<'a> Walk<'a> {
         self.refs.push(via.to_owned());
         let mut total: u64 = 1;
         for (key, value) in obj {
-            let at = format!("{pointer}/{}", escape(key));
+            let at = format!("{pointer}/{}", super::escape_token(key));
             let k = key.as_str();
             if REFS.contains(&k) {
                 if let Some(target) = value.as_str().and_then(|r| self.resolve(r)) {
@@ -193,7 +193,7 @@ impl<'a> Walk<'a> {
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .map(|(n, _)| escape(n))
+                    .map(|(n, _)| super::escape_token(n))
                     .collect();
                 for name in names {
                     total += self.cost_of(&format!("{at}/{name}"), "")?;
@@ -231,11 +231,6 @@ impl<'a> Walk<'a> {
             self.anchors.get(fragment).cloned()
         }
     }
-}
-
-/// RFC 6901 escaping of one reference token.
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// A `$ref` fragment is URI-encoded (`#/$defs/a%20b`); the pointer inside is not.

@@ -18,7 +18,7 @@ use crate::app;
 use crate::config::Config;
 use crate::domain::{FusionKind, SearchMethod};
 use crate::registry::{FindQuery, RegistryService};
-use crate::store::{self, SearchFilter};
+use crate::store;
 
 /// How many results each query asks for (NDCG is measured at 10).
 const DEPTH: u32 = 10;
@@ -157,8 +157,9 @@ async fn run_method(
                     query: q.query.clone(),
                     limit: DEPTH,
                     threshold: -1.0,
-                    filter: SearchFilter::default(),
                     method,
+                    category: None,
+                    tags: None,
                 })
                 .await
                 .with_context(|| format!("query {:?}", q.id))?;

@@ -23,7 +23,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 pub use host_policy::{AllowedHost, Forbidden, HostPolicy};
-pub use validate::{Violation, validate_arguments};
+pub use validate::{Violation, ViolationText, describe, validate_arguments};
 
 use crate::config::ExecutionConfig;
 use crate::domain::{NewTool, Tool, config_timeout, http_executor};

@@ -89,6 +89,46 @@ pub fn validate_arguments(schema: &Value, args: &Value) -> Result<(), Vec<Violat
     }
 }
 
+/// How [`describe`] lays violations out.
+#[derive(Debug, Clone, Copy)]
+pub enum ViolationText {
+    /// `pointer: message; pointer: message`, the arguments object itself named `root`.
+    Inline { root: &'static str },
+    /// One `- pointer: message` line each, with ` [rule]` when `rule`; the arguments object
+    /// itself is `(arguments)`.
+    Lines { rule: bool },
+}
+
+/// Violations as text a person or a model can act on: the one place that words them.
+pub fn describe(violations: &[Violation], form: ViolationText) -> String {
+    let at = |v: &'_ Violation, root: &'static str| -> String {
+        if v.pointer.is_empty() {
+            root.to_owned()
+        } else {
+            v.pointer.clone()
+        }
+    };
+    match form {
+        ViolationText::Inline { root } => violations
+            .iter()
+            .map(|v| format!("{}: {}", at(v, root), v.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ViolationText::Lines { rule } => violations
+            .iter()
+            .map(|v| {
+                let line = format!("- {}: {}", at(v, "(arguments)"), v.message);
+                if rule {
+                    format!("{line} [{}]", v.rule)
+                } else {
+                    line
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +165,20 @@ mod tests {
         let errors = validate_arguments(&schema, &json!({})).unwrap_err();
         assert_eq!(errors[0].rule, "required");
         assert_eq!(errors[0].pointer, "");
+    }
+
+    #[test]
+    fn violations_read_as_one_line_or_a_list() {
+        let v = |pointer: &str| Violation {
+            pointer: pointer.into(),
+            rule: "type".into(),
+            expected: Value::Null,
+            message: "bad".into(),
+        };
+        let both = [v(""), v("/a")];
+        let inline = describe(&both, ViolationText::Inline { root: "arguments" });
+        assert_eq!(inline, "arguments: bad; /a: bad");
+        let lines = describe(&both, ViolationText::Lines { rule: true });
+        assert_eq!(lines, "- (arguments): bad [type]\n- /a: bad [type]");
     }
 }

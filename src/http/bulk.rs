@@ -6,9 +6,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::ApiJson;
-use crate::app::AppState;
+use super::AppState;
+use super::schema::ImportOutcomeSchema;
 use crate::domain::parse_tool_list;
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::registry::{ImportOutcome, RegistryError};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -31,7 +32,7 @@ pub struct BulkRequest {
 /// is invalid is 422; a name that exists (without `upsert`) or is built in is 409; either way
 /// `errors` lists every item at fault by `/tools/{index}/...`.
 #[utoipa::path(post, path = "/tools/bulk", tag = "tools", operation_id = "import_tools", request_body = BulkRequest,
-    responses((status = 200, description = "What was created and updated", body = ImportOutcome)))]
+    responses((status = 200, description = "What was created and updated", body = ImportOutcomeSchema)))]
 pub async fn import(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<BulkRequest>,

@@ -6,6 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::FindRequest;
 use crate::registry::{CallErrorKind, CallOutcome, Explain, Hit};
 use crate::store::ToolSummary;
 
@@ -65,6 +66,20 @@ pub struct FindToolRequest {
     pub explain: bool,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+}
+
+impl From<FindToolRequest> for FindRequest {
+    fn from(r: FindToolRequest) -> Self {
+        Self {
+            query: r.query,
+            limit: r.limit,
+            threshold: r.threshold,
+            fusion: r.fusion,
+            use_hybrid: r.use_hybrid,
+            category: r.category,
+            tags: r.tags,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -127,6 +142,7 @@ pub struct CallToolResponse {
     pub error: Option<String>,
     /// `tool_error` when `success` is false (see README, "Call outcomes").
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::schema::CallErrorKindSchema>)]
     pub error_kind: Option<CallErrorKind>,
     pub duration_ms: u64,
     pub execution_id: i64,

@@ -7,9 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::ApiQuery;
+use super::AppState;
 use super::dto::{ExecutionsQuery, StatsQuery};
-use crate::app::AppState;
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::registry::{CallErrorKind, ExecutionPage, RegistryService, ToolStats};
 use crate::store::{OutcomeFilter, StoredExecution};
 

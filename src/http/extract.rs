@@ -6,7 +6,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::domain::pointer_of;
+use crate::http::ApiError;
 
 /// Upper bound on request bodies (tool definitions with large schemas fit comfortably).
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -56,7 +57,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .with("column", e.column().into())
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let pointer = to_pointer(&e.path().to_string());
+        let pointer = pointer_of(e.path());
         let inner = e.into_inner().to_string();
         ApiError::unprocessable(format!("{}: {inner}", display(&pointer)), &pointer, "type")
     })
@@ -76,46 +77,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// serde_path_to_error's `a.b[0]` → JSON pointer `/a/b/0`; `.` (the root) → ``.
-fn to_pointer(path: &str) -> String {
-    if path == "." {
-        return String::new();
-    }
-    let mut out = String::new();
-    for seg in path.split('.') {
-        let mut rest = seg;
-        if let Some(i) = rest.find('[') {
-            let (name, idx) = rest.split_at(i);
-            if !name.is_empty() {
-                out.push('/');
-                out.push_str(name);
-            }
-            rest = idx;
-            for part in rest.split('[').filter(|p| !p.is_empty()) {
-                out.push('/');
-                out.push_str(part.trim_end_matches(']'));
-            }
-        } else if !rest.is_empty() {
-            out.push('/');
-            out.push_str(rest);
-        }
-    }
-    out
-}
-
 fn display(pointer: &str) -> &str {
     if pointer.is_empty() { "body" } else { pointer }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::to_pointer;
-
-    #[test]
-    fn paths_become_json_pointers() {
-        assert_eq!(to_pointer("."), "");
-        assert_eq!(to_pointer("limit"), "/limit");
-        assert_eq!(to_pointer("tags[2]"), "/tags/2");
-        assert_eq!(to_pointer("a.b[0][1].c"), "/a/b/0/1/c");
-    }
 }

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
-use crate::error::ApiError;
+use super::AppState;
+use crate::http::ApiError;
 
 /// The process is alive; checks no dependency.
 /// Liveness.

@@ -21,7 +21,7 @@ use futures::StreamExt;
 use rmcp::model::ClientJsonRpcMessage;
 use serde_json::json;
 
-use crate::error::ApiError;
+use crate::http::ApiError;
 
 /// How far past the limit an oversized body is still read (and dropped) before answering.
 const DRAIN_FACTOR: usize = 16;

@@ -10,7 +10,10 @@ mod mcp_accept;
 mod mcp_body;
 mod mcp_doc;
 pub mod openapi;
+pub(crate) mod problem;
 mod rest_mcp;
+mod schema;
+mod state;
 mod tools;
 
 use axum::Router;
@@ -19,9 +22,8 @@ use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 
 pub use extract::{ApiJson, ApiQuery, MAX_BODY, parse_json};
-
-use crate::app::AppState;
-use crate::error::ApiError;
+pub use problem::ApiError;
+pub use state::AppState;
 
 /// The REST API, without a socket: tests can call it directly. Add new routes in
 /// [`routes`]: the edge layers (auth, rate limits, request ids, metrics) then cover them.

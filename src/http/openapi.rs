@@ -8,7 +8,6 @@
 
 use axum::Router;
 use axum::http::Method;
-use serde::Serialize;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -18,29 +17,12 @@ use utoipa::openapi::{
     Content, OpenApi as Spec, OpenApiVersion, Ref, RefOr, Required, Response, ResponseBuilder,
     Schema, SecurityRequirement,
 };
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use super::AppState;
 use super::edge::auth::{Access, required_access};
-use crate::app::AppState;
-
-/// An RFC 9457 problem: what went wrong, and where.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:toolbox:problem:tool-not-found", "title": "Tool not found", "status": 404,
-    "detail": "no tool named \"nope\" is registered", "request_id": "0b6c0f5e-8a0f-4d5e-9a55-2d3f1f0c9a11"
-}))]
-pub struct Problem {
-    /// A URN naming the problem type, e.g. `urn:toolbox:problem:invalid-tool`.
-    r#type: String,
-    title: String,
-    status: u16,
-    detail: String,
-    /// The request's `x-request-id`.
-    request_id: Option<String>,
-    /// For validation problems: each violation with its JSON pointer.
-    errors: Option<Vec<serde_json::Value>>,
-}
+pub use super::problem::Problem;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 
 use super::ApiJson;
+use super::AppState;
 use super::dto::{
     CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
 };
-use crate::app::AppState;
-use crate::domain::{FieldError, FusionKind, SearchMethod, check_filter};
-use crate::error::ApiError;
-use crate::registry::{CallContext, FindQuery, RegistryService};
+use crate::domain::{FieldError, FindQuery, SearchDefaults, check_filter};
+use crate::http::ApiError;
+use crate::registry::{CallContext, RegistryService};
 use crate::store::SearchFilter;
 
 /// Lists tools (agent-facing), optionally filtered.
@@ -38,7 +38,8 @@ pub async fn find_tool(
     ApiJson(req): ApiJson<FindToolRequest>,
 ) -> Result<Json<Vec<FindHit>>, ApiError> {
     let explain = req.explain;
-    let query = state.parse_find(req)?;
+    let defaults = SearchDefaults::from(&state.config.search);
+    let query = FindQuery::parse(req.into(), &defaults).map_err(unprocessable)?;
     let hits = state.registry.find(&query).await?;
     Ok(Json(
         hits.into_iter().map(|h| FindHit::new(h, explain)).collect(),
@@ -70,70 +71,11 @@ pub async fn call_tool(
     Ok(Json(outcome.into()))
 }
 
+/// A field error as a 422 problem whose detail names the field: "`query` must not be empty".
 fn unprocessable(e: FieldError) -> ApiError {
     ApiError::unprocessable(
         format!("`{}` {}", &e.pointer[1..], e.message),
         &e.pointer,
         &e.rule,
     )
-}
-
-impl AppState {
-    /// Validates a search request against the configured bounds.
-    pub fn parse_find(&self, req: FindToolRequest) -> Result<FindQuery, ApiError> {
-        let search = &self.config.search;
-        let query = req.query.trim().to_owned();
-        if query.is_empty() {
-            return Err(ApiError::unprocessable(
-                "`query` must not be empty",
-                "/query",
-                "minLength",
-            ));
-        }
-        if query.chars().count() > 2_000 {
-            return Err(ApiError::unprocessable(
-                "`query` must be at most 2000 characters",
-                "/query",
-                "maxLength",
-            ));
-        }
-        let limit = req.limit.unwrap_or(i64::from(search.default_limit));
-        if limit < 1 || limit > i64::from(search.max_limit) {
-            return Err(ApiError::unprocessable(
-                format!("`limit` must be between 1 and {}", search.max_limit),
-                "/limit",
-                "range",
-            ));
-        }
-        let threshold = req.threshold.unwrap_or(f64::from(search.default_threshold));
-        if !(-1.0..=1.0).contains(&threshold) {
-            return Err(ApiError::unprocessable(
-                "`threshold` is a cosine similarity and must be between -1 and 1",
-                "/threshold",
-                "range",
-            ));
-        }
-        let fusion = match req.fusion.as_deref() {
-            None => search.fusion,
-            Some(raw) => raw.parse::<FusionKind>().map_err(|reason| {
-                ApiError::unprocessable(format!("`fusion` {reason}"), "/fusion", "enum")
-            })?,
-        };
-        check_filter(req.category.as_deref(), req.tags.as_deref()).map_err(unprocessable)?;
-        let method = if req.use_hybrid.unwrap_or(search.use_hybrid) {
-            SearchMethod::Hybrid(search.fusion(fusion))
-        } else {
-            SearchMethod::Vector
-        };
-        Ok(FindQuery {
-            method,
-            query,
-            limit: limit as u32,
-            threshold: threshold as f32,
-            filter: SearchFilter {
-                category: req.category,
-                tags: req.tags,
-            },
-        })
-    }
 }

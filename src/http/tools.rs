@@ -5,17 +5,18 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::AppState;
 use super::dto::{FindHit, ListQuery, SimilarQuery};
+use super::schema::{ToolPatchSchema, ToolSchema};
 use super::{ApiJson, ApiQuery};
-use crate::app::AppState;
 use crate::domain::{NewTool, Tool, ToolPatch, check_filter};
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::registry::{RegistryError, RegistryService};
 use crate::store::SearchFilter;
 
 /// Registers a tool.
-#[utoipa::path(post, path = "/tools", tag = "tools", operation_id = "register_tool", request_body = ToolPatch,
-    responses((status = 201, description = "Registered", body = Tool,
+#[utoipa::path(post, path = "/tools", tag = "tools", operation_id = "register_tool", request_body = ToolPatchSchema,
+    responses((status = 201, description = "Registered", body = ToolSchema,
         headers(("location" = String, description = "URL of the new tool")))))]
 pub async fn register(
     State(state): State<AppState>,
@@ -34,7 +35,7 @@ pub async fn register(
 
 /// Lists tools, optionally filtered by category and tags.
 #[utoipa::path(get, path = "/tools", tag = "tools", operation_id = "list_registered_tools", params(ListQuery),
-    responses((status = 200, description = "Registered tools", body = Vec<Tool>)))]
+    responses((status = 200, description = "Registered tools", body = Vec<ToolSchema>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -65,7 +66,7 @@ pub async fn list(
 
 /// One tool by name.
 #[utoipa::path(get, path = "/tools/{name}", tag = "tools", operation_id = "get_tool", params(("name" = String, Path, example = "calculator")),
-    responses((status = 200, description = "The tool", body = Tool)))]
+    responses((status = 200, description = "The tool", body = ToolSchema)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -76,7 +77,7 @@ pub async fn get(
 
 /// Changes some fields of a tool.
 #[utoipa::path(put, path = "/tools/{name}", tag = "tools", operation_id = "update_tool", params(("name" = String, Path, example = "weather_lookup")),
-    request_body = ToolPatch, responses((status = 200, description = "The updated tool", body = Tool)))]
+    request_body = ToolPatchSchema, responses((status = 200, description = "The updated tool", body = ToolSchema)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(name): Path<String>,

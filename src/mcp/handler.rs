@@ -110,7 +110,7 @@ impl ServerHandler for ToolboxMcp {
         let mut tools: Vec<McpTool> = Vec::new();
         if after.is_none() {
             let categories = self.state.categories().await;
-            tools = meta_tools::definitions(cfg.exposure, &categories, self.state.search_limits.0);
+            tools = meta_tools::definitions(cfg.exposure, &categories, self.state.search.max_limit);
         }
         if cfg.exposure == ToolExposure::Search {
             return Ok(ListToolsResult::with_all_items(tools));

@@ -11,10 +11,8 @@ use super::McpState;
 use super::outcome::tool_error;
 use super::tools::object;
 use crate::config::ToolExposure;
-use crate::domain::check_filter;
-use crate::executor::validate_arguments;
-use crate::registry::FindQuery;
-use crate::store::SearchFilter;
+use crate::domain::{FindQuery, FindRequest, MAX_QUERY_CHARS};
+use crate::executor::{ViolationText, describe, validate_arguments};
 
 pub const FIND_TOOL: &str = "find_tool";
 pub const CALL_TOOL: &str = "call_tool";
@@ -95,7 +93,7 @@ fn find_input_schema(max_limit: u32) -> Value {
     json!({
         "type": "object",
         "properties": {
-            "query": {"type": "string", "minLength": 1, "maxLength": 2000,
+            "query": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS,
                       "description": "What you want to do, in plain language."},
             "limit": {"type": "integer", "minimum": 1, "maximum": max_limit,
                       "description": "How many tools to return at most."},
@@ -141,50 +139,34 @@ struct FindArgs {
 /// Runs `find_tool`. Bad arguments and an unavailable embedder are tool errors the model
 /// can read; only an internal failure is a protocol error.
 pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, ErrorData> {
-    let (max_limit, default_limit) = state.search_limits;
-    if let Err(violations) = validate_arguments(&find_input_schema(max_limit), &args) {
-        let details: Vec<String> = violations
-            .iter()
-            .map(|v| {
-                format!(
-                    "- {}: {}",
-                    if v.pointer.is_empty() {
-                        "(arguments)"
-                    } else {
-                        &v.pointer
-                    },
-                    v.message
-                )
-            })
-            .collect();
+    if let Err(violations) = validate_arguments(&find_input_schema(state.search.max_limit), &args) {
         return Ok(tool_error(format!(
             "Invalid arguments for find_tool:\n{}",
-            details.join("\n")
+            describe(&violations, ViolationText::Lines { rule: false })
         )));
     }
     let args: FindArgs = serde_json::from_value(args)
         .map_err(|e| ErrorData::invalid_params(format!("find_tool arguments: {e}"), None))?;
-    if let Err(e) = check_filter(args.category.as_deref(), args.tags.as_deref()) {
-        return Ok(tool_error(format!(
-            "Invalid arguments for find_tool:\n- {}: {}",
-            e.pointer, e.message
-        )));
-    }
-    let query = args.query.trim().to_owned();
-    if query.is_empty() {
-        return Ok(tool_error(
-            "find_tool needs a non-blank `query` describing the task.".into(),
-        ));
-    }
-    let q = FindQuery {
-        query,
-        limit: args.limit.unwrap_or(default_limit),
-        threshold: state.default_threshold,
-        method: state.search_method,
-        filter: SearchFilter {
-            category: args.category,
-            tags: args.tags,
-        },
+    let req = FindRequest {
+        query: args.query,
+        limit: args.limit.map(i64::from),
+        category: args.category,
+        tags: args.tags,
+        ..FindRequest::default()
+    };
+    let q = match FindQuery::parse(req, &state.search) {
+        Ok(q) => q,
+        Err(e) if e.pointer == "/query" && e.rule == "minLength" => {
+            return Ok(tool_error(
+                "find_tool needs a non-blank `query` describing the task.".into(),
+            ));
+        }
+        Err(e) => {
+            return Ok(tool_error(format!(
+                "Invalid arguments for find_tool:\n- {}: {}",
+                e.pointer, e.message
+            )));
+        }
     };
     let hits = match state.registry.find(&q).await {
         Ok(hits) => hits,

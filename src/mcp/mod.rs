@@ -26,7 +26,7 @@ pub use changes::ChangeFeed;
 pub use handler::ToolboxMcp;
 
 use crate::config::{Config, McpConfig};
-use crate::domain::SearchMethod;
+use crate::domain::SearchDefaults;
 use crate::registry::RegistryService;
 
 /// How long the registry's list of categories (shown in the meta-tools' descriptions) is
@@ -39,11 +39,8 @@ pub struct McpState {
     pub registry: RegistryService,
     pub config: Arc<McpConfig>,
     pub app_name: String,
-    /// Largest `limit` `find_tool` accepts, and the one it uses when none is given.
-    pub search_limits: (u32, u32),
-    pub default_threshold: f32,
-    /// How `find_tool` searches: as `POST /mcp/find_tool` does by default (USE_HYBRID_SEARCH).
-    pub search_method: SearchMethod,
+    /// What `find_tool` searches with: the defaults `POST /mcp/find_tool` has too.
+    pub search: SearchDefaults,
     pub changes: ChangeFeed,
     pub shutdown: CancellationToken,
     /// The registry's categories, keyed by the change generation they were read at.
@@ -65,13 +62,7 @@ impl McpState {
             registry,
             config: Arc::new(cfg.mcp.clone()),
             app_name: cfg.app_name.clone(),
-            search_limits: (cfg.search.max_limit, cfg.search.default_limit),
-            default_threshold: cfg.search.default_threshold,
-            search_method: if cfg.search.use_hybrid {
-                SearchMethod::Hybrid(cfg.search.fusion(cfg.search.fusion))
-            } else {
-                SearchMethod::Vector
-            },
+            search: SearchDefaults::from(&cfg.search),
             changes,
             shutdown,
             categories,

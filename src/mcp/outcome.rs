@@ -6,7 +6,7 @@ use rmcp::ErrorData;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::Value;
 
-use crate::executor::ExecError;
+use crate::executor::{ExecError, ViolationText, describe};
 use crate::registry::{CallOutcome, RegistryError};
 
 /// How an unknown tool name is reported.
@@ -47,23 +47,10 @@ pub fn call_result(
             "Tool {name:?} failed: {}",
             error.unwrap_or_else(|| "no reason given".into())
         ))),
-        Err(RegistryError::InvalidArguments { violations, .. }) => {
-            let details: Vec<String> = violations
-                .iter()
-                .map(|v| {
-                    let at = if v.pointer.is_empty() {
-                        "(arguments)"
-                    } else {
-                        &v.pointer
-                    };
-                    format!("- {at}: {} [{}]", v.message, v.rule)
-                })
-                .collect();
-            Ok(tool_error(format!(
-                "Invalid arguments for tool {name:?}:\n{}\nFix these and call again; the tool's inputSchema says what it accepts.",
-                details.join("\n")
-            )))
-        }
+        Err(RegistryError::InvalidArguments { violations, .. }) => Ok(tool_error(format!(
+            "Invalid arguments for tool {name:?}:\n{}\nFix these and call again; the tool's inputSchema says what it accepts.",
+            describe(&violations, ViolationText::Lines { rule: true })
+        ))),
         Err(RegistryError::NotFound(_)) => match unknown {
             UnknownTool::ProtocolError => Err(ErrorData::invalid_params(
                 format!("Unknown tool: {name}"),

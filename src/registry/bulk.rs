@@ -10,7 +10,7 @@ use crate::embedding::InputKind;
 use crate::store::{BulkItem, StoredEmbedding};
 
 /// What a bulk import did, by tool name.
-#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportOutcome {
     pub created: Vec<String>,
     pub updated: Vec<String>,

@@ -7,8 +7,13 @@ use serde_json::{Value, json};
 use super::history::{bounded, bounded_text};
 use super::{CallErrorKind, RegistryError, RegistryService};
 use crate::domain::Tool;
-use crate::executor::{ExecError, Violation, validate_arguments};
+use crate::executor::{ExecError, Violation, ViolationText, describe, validate_arguments};
 use crate::store::ExecutionRecord;
+
+/// Violations in a recorded error or a tool error: one line, `(arguments)` for the root.
+const INLINE: ViolationText = ViolationText::Inline {
+    root: "(arguments)",
+};
 
 /// Who is calling, for the history (filled by the HTTP layer as request ids and auth land).
 #[derive(Debug, Clone, Default)]
@@ -62,11 +67,7 @@ impl RegistryService {
             ctx,
         };
         if let Err(violations) = self.check_arguments(&tool, &args) {
-            let summary = violations
-                .iter()
-                .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let summary = describe(&violations, INLINE);
             let kind = CallErrorKind::InvalidArguments;
             self.record(
                 &run,
@@ -189,11 +190,7 @@ fn check_output(tool: &Tool, value: Value) -> Result<Value, ExecError> {
     match validate_arguments(schema, &value) {
         Ok(()) => Ok(value),
         Err(violations) => {
-            let detail = violations
-                .iter()
-                .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = describe(&violations, INLINE);
             Err(ExecError::Tool(format!(
                 "the tool's result does not match its output_schema: {detail}"
             )))
@@ -203,8 +200,4 @@ fn check_output(tool: &Tool, value: Value) -> Result<Value, ExecError> {
 
 fn elapsed_ms(started: Instant) -> u64 {
     started.elapsed().as_millis() as u64
-}
-
-fn display_pointer(p: &str) -> &str {
-    if p.is_empty() { "(arguments)" } else { p }
 }

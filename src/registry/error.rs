@@ -1,4 +1,4 @@
-//! Errors of the registry's use cases. `http::error` maps them to problem+json.
+//! Errors of the registry's use cases. `http::problem` maps them to problem+json.
 
 use crate::domain::FieldError;
 use crate::embedding::EmbeddingError;

@@ -23,6 +23,8 @@ pub use outcome::CallErrorKind;
 pub use search::{Explain, Hit, rank};
 pub use seed::Seeded;
 
+pub use crate::domain::FindQuery;
+
 use crate::config::{Config, ExecutionConfig};
 use crate::domain::{
     Embedding, FieldError, NewTool, SearchMethod, Tool, ToolName, ToolPatch, restore_redacted,
@@ -31,28 +33,6 @@ use crate::domain::{
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::Executor;
 use crate::store::{CandidateQuery, SearchFilter, Store, StoredEmbedding, ToolSummary};
-
-/// A search request, validated.
-#[derive(Debug, Clone)]
-pub struct FindQuery {
-    pub query: String,
-    pub limit: u32,
-    pub threshold: f32,
-    pub filter: SearchFilter,
-    pub method: SearchMethod,
-}
-
-impl FindQuery {
-    /// How many candidates each side contributes: the limit itself for one method; for a
-    /// fusion, more, so a tool ranked low by one side but high by the other can still win.
-    fn pool(&self) -> i64 {
-        let limit = i64::from(self.limit);
-        match self.method {
-            SearchMethod::Hybrid(_) => (limit * 4).clamp(50, 1_000).max(limit),
-            _ => limit,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct RegistryService {
@@ -250,8 +230,11 @@ impl RegistryService {
             .search_candidates(&CandidateQuery {
                 embedding: &embedding,
                 text: &words,
-                filter: &q.filter,
-                pool: q.pool(),
+                filter: &SearchFilter {
+                    category: q.category.clone(),
+                    tags: q.tags.clone(),
+                },
+                pool: search::pool(q),
                 vector: q.method != SearchMethod::Text,
                 full_text: q.method != SearchMethod::Vector,
             })

@@ -5,7 +5,7 @@
 //! - `Ok(CallOutcome { success: false, error_kind: Some(ToolError), .. })`: the tool ran and
 //!   failed (REST: 200 with `success: false`; MCP: a result with `isError: true`).
 //! - `Err(e)` where `e.call_error_kind()` is `Some(kind)`: the call did not produce a result for
-//!   that reason (REST: the status of [`CallErrorKind::http_status`]; MCP: `isError: true`).
+//!   that reason (REST: the status `http::ApiError` maps it to; MCP: `isError: true`).
 //! - `Err(e)` with `None`: the service itself failed (database, ...): REST 5xx, MCP error.
 
 use serde::Serialize;
@@ -14,7 +14,7 @@ use super::RegistryError;
 use crate::executor::ExecError;
 
 /// Why a call did not succeed, as clients see it (`error_kind` in responses and history).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallErrorKind {
     /// The arguments break the tool's input schema (or its size bound); fix the call.
@@ -55,18 +55,6 @@ impl CallErrorKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The REST status for this outcome.
-    pub fn http_status(self) -> u16 {
-        match self {
-            Self::InvalidArguments => 422,
-            Self::ToolError => 200,
-            Self::Timeout => 504,
-            Self::Unavailable => 503,
-            Self::NotFound => 404,
-            Self::NotExecutable => 409,
-        }
     }
 
     /// Whether the same call may succeed if simply retried later.

@@ -1,7 +1,8 @@
 //! Ranking: turns the store's candidates into hits by the requested method (vector, full text
 //! or a fusion of both), after dropping those below the cosine-similarity threshold.
 
-use crate::domain::{Fusion, SearchMethod, Tool};
+use crate::config::SearchConfig;
+use crate::domain::{FindQuery, Fusion, SearchDefaults, SearchMethod, Tool};
 use crate::store::Candidate;
 
 /// A search hit.
@@ -139,6 +140,30 @@ fn ranks(cands: &[Candidate], key: impl Fn(&Candidate) -> Option<f32>) -> Vec<Op
         out[i] = Some(r + 1);
     }
     out
+}
+
+/// How many candidates each side contributes: the limit itself for one method; for a
+/// fusion, more, so a tool ranked low by one side but high by the other can still win.
+pub(super) fn pool(q: &FindQuery) -> i64 {
+    let limit = i64::from(q.limit);
+    match q.method {
+        SearchMethod::Hybrid(_) => (limit * 4).clamp(50, 1_000).max(limit),
+        _ => limit,
+    }
+}
+
+impl From<&SearchConfig> for SearchDefaults {
+    fn from(c: &SearchConfig) -> Self {
+        Self {
+            default_limit: c.default_limit,
+            max_limit: c.max_limit,
+            default_threshold: c.default_threshold,
+            use_hybrid: c.use_hybrid,
+            fusion: c.fusion,
+            vector_weight: c.vector_weight,
+            rrf_k: c.rrf_k,
+        }
+    }
 }
 
 #[cfg(test)]

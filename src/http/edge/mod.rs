@@ -24,7 +24,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{ApiKey, EdgeConfig, Scope};
-use crate::error::ApiError;
+use crate::http::ApiError;
 use auth::{Access, Caller};
 use ratelimit::Limiter;
 

@@ -12,6 +12,8 @@ use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, MakeSpan, TraceLayer};
 use tracing::{Level, Span};
 
+use crate::http::problem::ProblemBody;
+
 /// The header carrying the request id, taken from the client or generated.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -63,15 +65,15 @@ pub async fn problem_bodies(req: Request, next: Next) -> Response {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_PROBLEM).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let mut value = if is_problem {
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(v) => v,
-            Err(_) => return Response::from_parts(parts, Body::from(bytes)),
-        }
+    let mut value = if let Some(ProblemBody(v)) = parts.extensions.remove::<ProblemBody>() {
+        v
+    } else if is_problem {
+        // Every problem body here is an `ApiError`'s, which carries its `ProblemBody`.
+        return Response::from_parts(parts, body);
     } else {
+        let Ok(bytes) = to_bytes(body, MAX_PROBLEM).await else {
+            return Response::from_parts(parts, Body::empty());
+        };
         let status = parts.status;
         let title = status.canonical_reason().unwrap_or("Error");
         let text = String::from_utf8_lossy(&bytes).trim().to_owned();
@@ -85,7 +87,9 @@ pub async fn problem_bodies(req: Request, next: Next) -> Response {
     if let (Some(obj), Some(id)) = (value.as_object_mut(), id) {
         obj.insert("request_id".into(), id.into());
     }
-    let out = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    let Ok(out) = serde_json::to_vec(&value) else {
+        return Response::from_parts(parts, Body::empty());
+    };
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),

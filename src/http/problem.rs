@@ -1,13 +1,34 @@
-//! `ApiError`: every error the REST API returns, as RFC 9457 `application/problem+json`.
+//! `ApiError`: every error the REST API returns, as RFC 9457 `application/problem+json`, and
+//! `Problem`, its documented shape. The one place that maps an error to an HTTP status.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::domain::FieldError;
 use crate::embedding::EmbeddingError;
-use crate::executor::ExecError;
+use crate::executor::{ExecError, ViolationText, describe};
 use crate::registry::RegistryError;
+
+/// An RFC 9457 problem: what went wrong, and where.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:toolbox:problem:tool-not-found", "title": "Tool not found", "status": 404,
+    "detail": "no tool named \"nope\" is registered", "request_id": "0b6c0f5e-8a0f-4d5e-9a55-2d3f1f0c9a11"
+}))]
+pub struct Problem {
+    /// A URN naming the problem type, e.g. `urn:toolbox:problem:invalid-tool`.
+    r#type: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// The request's `x-request-id`.
+    request_id: Option<String>,
+    /// For validation problems: each violation with its JSON pointer.
+    errors: Option<Vec<serde_json::Value>>,
+}
 
 /// An error response: status, a stable problem type, a human-readable detail and, for
 /// validation problems, the list of what was wrong and where.
@@ -159,14 +180,7 @@ fn registry_problem(e: RegistryError) -> ApiError {
             )
             .with("errors", json!(errors)),
             RegistryError::InvalidArguments { tool, violations } => {
-                let detail = violations
-                    .iter()
-                    .map(|v| {
-                        let at = if v.pointer.is_empty() { "arguments" } else { v.pointer.as_str() };
-                        format!("{at}: {}", v.message)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let detail = describe(&violations, ViolationText::Inline { root: "arguments" });
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid-arguments",
@@ -252,6 +266,11 @@ fn registry_problem(e: RegistryError) -> ApiError {
     }
 }
 
+/// A problem response's body, kept beside its bytes so the edge can add the request id
+/// without parsing them again.
+#[derive(Clone)]
+pub struct ProblemBody(pub Value);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({
@@ -265,7 +284,7 @@ impl IntoResponse for ApiError {
                 body[k] = v;
             }
         }
-        let mut resp = (self.status, axum::Json(body)).into_response();
+        let mut resp = (self.status, axum::Json(&body)).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -274,6 +293,7 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        resp.extensions_mut().insert(ProblemBody(body));
         resp
     }
 }

@@ -1,0 +1,182 @@
+//! The text of a tool that search works on: the words of its identifiers, the fields indexed
+//! for full-text search, and the one template of the text embedded for it.
+
+use super::NewTool;
+
+/// The text of a tool indexed for full-text search, by weight, every identifier split into
+/// words (see [`search_text`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchText {
+    /// Weight A: the name's words and the tags.
+    pub names: String,
+    /// Weight B: the description.
+    pub description: String,
+    /// Weight C: the long description and the examples.
+    pub details: String,
+}
+
+impl NewTool {
+    /// The full-text fields of this tool (see [`search_text`]).
+    pub fn search_text(&self) -> SearchText {
+        search_text(
+            self.name.as_str(),
+            &self.description,
+            self.long_description.as_deref(),
+            &self.tags,
+            &self.examples,
+        )
+    }
+
+    /// The text embedded for this tool (see [`embedded_text`]).
+    pub fn embedded_text(&self) -> String {
+        embedded_text(
+            self.name.as_str(),
+            &self.description,
+            self.long_description.as_deref(),
+            &self.tags,
+            &self.examples,
+        )
+    }
+}
+
+/// Splits every field with [`split_identifier`], so `get_weather`, `SEOTool` and `pdf-to-text`
+/// in a name, a tag or running text match the words `weather`, `seo` and `pdf`.
+pub fn search_text(
+    name: &str,
+    description: &str,
+    long_description: Option<&str>,
+    tags: &[String],
+    examples: &[String],
+) -> SearchText {
+    let mut names = split_identifier(name);
+    for t in tags {
+        names.push(' ');
+        names.push_str(&split_identifier(t));
+    }
+    let mut details = split_identifier(long_description.unwrap_or_default());
+    for e in examples {
+        details.push(' ');
+        details.push_str(&split_identifier(e));
+    }
+    SearchText {
+        names,
+        description: split_identifier(description),
+        details: details.trim_start().to_owned(),
+    }
+}
+
+/// Splits an identifier into lowercase words: `get_weather` → `get weather`,
+/// `SEOTool` → `seo tool`, `pdf-to-text` → `pdf to text`, `HTTPServer2` → `http server 2`.
+pub fn split_identifier(ident: &str) -> String {
+    let chars: Vec<char> = ident.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if let Some(&prev) = cur.chars().last().as_ref() {
+            let next = chars.get(i + 1).copied();
+            let boundary = (prev.is_lowercase() && c.is_uppercase())
+                || (prev.is_alphabetic() && c.is_ascii_digit())
+                || (prev.is_ascii_digit() && c.is_alphabetic())
+                || (prev.is_uppercase()
+                    && c.is_uppercase()
+                    && next.is_some_and(|n| n.is_lowercase()));
+            if boundary {
+                words.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The one template for the text embedded for a tool:
+///
+/// ```text
+/// {name split into words}: {description}
+/// {long description}
+/// Tags: {tag, tag}
+/// Examples: {example}; {example}
+/// ```
+/// Lines with nothing to say are left out. The raw name is not repeated: split words embed
+/// better than identifiers.
+pub fn embedded_text(
+    name: &str,
+    description: &str,
+    long_description: Option<&str>,
+    tags: &[String],
+    examples: &[String],
+) -> String {
+    let mut text = format!("{}: {}", split_identifier(name), description.trim());
+    if let Some(ld) = long_description.filter(|s| !s.trim().is_empty()) {
+        text.push('\n');
+        text.push_str(ld.trim());
+    }
+    if !tags.is_empty() {
+        let split: Vec<String> = tags.iter().map(|t| split_identifier(t)).collect();
+        text.push_str("\nTags: ");
+        text.push_str(&split.join(", "));
+    }
+    if !examples.is_empty() {
+        text.push_str("\nExamples: ");
+        text.push_str(&examples.join("; "));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_split_into_words() {
+        assert_eq!(split_identifier("get_weather"), "get weather");
+        assert_eq!(split_identifier("SEOTool"), "seo tool");
+        assert_eq!(split_identifier("pdf-to-text"), "pdf to text");
+        assert_eq!(split_identifier("HTTPServer2"), "http server 2");
+        assert_eq!(split_identifier("camelCaseName"), "camel case name");
+        assert_eq!(split_identifier("PDF_URLTool"), "pdf url tool");
+    }
+
+    #[test]
+    fn search_text_splits_names_tags_and_prose() {
+        let t = search_text(
+            "SEOTool",
+            "Checks pdf-to-text output",
+            None,
+            &["webDev".into()],
+            &["audit get_weather".into()],
+        );
+        assert_eq!(t.names, "seo tool web dev");
+        assert_eq!(t.description, "checks pdf to text output");
+        assert_eq!(t.details, "audit get weather");
+    }
+
+    #[test]
+    fn embedded_text_follows_the_template() {
+        let text = embedded_text(
+            "get_weather",
+            "Current weather for a city",
+            Some("Uses a public API."),
+            &["weather".into(), "forecastData".into()],
+            &["weather in Paris".into()],
+        );
+        assert_eq!(
+            text,
+            "get weather: Current weather for a city\nUses a public API.\n\
+             Tags: weather, forecast data\nExamples: weather in Paris"
+        );
+    }
+}
