@@ -52,7 +52,10 @@ impl Drop for Cluster {
 
 #[tokio::test]
 async fn a_postgres_restart_gives_fast_503s_then_recovers_by_itself() {
-    if common::skip_unless_postgres("it stops and starts a PostgreSQL server") {
+    if common::skip_unless_postgres(
+        "a_postgres_restart_gives_fast_503s_then_recovers_by_itself",
+        "it stops and starts a PostgreSQL server",
+    ) {
         return;
     }
     let dir = tempfile::Builder::new()

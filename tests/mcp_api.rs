@@ -104,6 +104,7 @@ async fn bad_arguments_are_an_error_result_the_model_can_read() {
 #[tokio::test]
 async fn registering_a_tool_reaches_the_change_feed_through_postgres() {
     if common::skip_unless_postgres(
+        "registering_a_tool_reaches_the_change_feed_through_postgres",
         "LISTEN/NOTIFY is PostgreSQL's; the embedded store announces changes in-process \
          (tests/sqlite_store.rs)",
     ) {

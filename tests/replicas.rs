@@ -64,6 +64,7 @@ fn healthcheck(port: u16) -> std::process::Output {
 #[tokio::test]
 async fn three_replicas_starting_at_once_apply_each_migration_exactly_once() {
     if common::skip_unless_postgres(
+        "three_replicas_starting_at_once_apply_each_migration_exactly_once",
         "replicas share one PostgreSQL; the embedded store serves one replica",
     ) {
         return;

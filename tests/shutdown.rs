@@ -56,9 +56,12 @@ async fn sigterm_finishes_every_request_in_flight_and_exits_cleanly() {
             Ok::<_, reqwest::Error>((status, body))
         }));
     }
-    while embedder.request_count() < before + IN_FLIGHT {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::wait_until(
+        "every request to reach the embedder",
+        Duration::from_secs(30),
+        || embedder.request_count() >= before + IN_FLIGHT,
+    )
+    .await;
 
     // Act: SIGTERM, as an orchestrator sends it.
     let pid = child.0.id().to_string();
