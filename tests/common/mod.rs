@@ -42,7 +42,11 @@ pub fn backend() -> Backend {
 /// returned early there, or was never reached, fails the suite instead of passing unseen.
 pub fn skip_unless_postgres(test: &str, reason: &str) -> bool {
     if backend() != Backend::Postgres {
-        eprintln!("SKIPPED (needs PostgreSQL): {test} ({reason})");
+        // Written to the process's stderr, not through `eprintln!`, which the test harness
+        // captures and shows only for failures: a skip must be seen on a passing run.
+        use std::io::Write;
+        let line = format!("SKIPPED (needs PostgreSQL): {test} ({reason})\n");
+        let _ = std::io::stderr().write_all(line.as_bytes());
         return true;
     }
     let dir = std::path::Path::new(PG_ONLY_MARKERS);
