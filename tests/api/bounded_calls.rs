@@ -2,9 +2,7 @@
 //! and built-ins that would amplify a small request into gigabytes stop early with a
 //! `tool_error` (issue 14, items 1 and 2).
 
-mod common;
-
-use common::{Backend, backend, problem, spawn_app, spawn_app_with};
+use crate::common::{Backend, backend, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 /// Inputs as large as the reproducers (up to 260 KB) must reach the tools, not the input limit.

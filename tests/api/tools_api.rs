@@ -1,8 +1,6 @@
 //! Tool management through `/tools` and `/mcp/list_tools`, against the real server.
 
-mod common;
-
-use common::{names, problem, spawn_app};
+use crate::common::{names, problem, spawn_app};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Calling tools through `/mcp/call_tool`: the built-ins, validation, and the execution log.
 
-mod common;
-
-use common::{SUCCESS, problem, spawn_app};
+use crate::common::{SUCCESS, problem, spawn_app};
 use serde_json::{Value, json};
 
 /// `TOOL_TIMEOUT_MS` when unset: no call returns after it.

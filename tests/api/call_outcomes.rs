@@ -1,11 +1,9 @@
 //! Every outcome class of `call_tool`, end to end over HTTP, and the limits around a run.
 
-mod common;
-
 use std::time::Duration;
 
-use common::tool_server::ToolServer;
-use common::{SUCCESS, problem, spawn_app, spawn_app_with};
+use crate::common::tool_server::ToolServer;
+use crate::common::{SUCCESS, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -113,7 +111,7 @@ async fn saturation_is_answered_503_while_health_stays_responsive() {
             })
         })
         .collect();
-    common::wait_until(
+    crate::common::wait_until(
         "both slow calls to reach the tool server",
         Duration::from_secs(30),
         || server.in_flight() >= 2,

@@ -1,8 +1,6 @@
 //! Inputs that Schemathesis found to break the service, kept as regression tests.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use serde_json::json;
 
 #[tokio::test]

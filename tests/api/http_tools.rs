@@ -1,10 +1,8 @@
 //! HTTP-backed custom tools: registration rules, secrets, and every answer a remote endpoint
 //! can give, against a real local server.
 
-mod common;
-
-use common::tool_server::ToolServer;
-use common::{TestApp, problem, spawn_app_with};
+use crate::common::tool_server::ToolServer;
+use crate::common::{TestApp, problem, spawn_app_with};
 use serde_json::{Value, json};
 
 /// The local server is on 127.0.0.1, so tests list it explicitly.
@@ -247,9 +245,11 @@ async fn hosts_outside_the_allow_list_are_refused_at_registration_and_at_call_ti
         json!({"kind": "http", "url": server.url("/echo")}),
     )
     .await;
-    let sql = match common::backend() {
-        common::Backend::Postgres => "UPDATE tools SET config = $1::jsonb WHERE name = 'listed'",
-        common::Backend::Sqlite => "UPDATE tools SET config = $1 WHERE name = 'listed'",
+    let sql = match crate::common::backend() {
+        crate::common::Backend::Postgres => {
+            "UPDATE tools SET config = $1::jsonb WHERE name = 'listed'"
+        }
+        crate::common::Backend::Sqlite => "UPDATE tools SET config = $1 WHERE name = 'listed'",
     };
     sqlx::query(sql)
         .bind(config.to_string())
