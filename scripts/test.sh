@@ -21,7 +21,21 @@ if [ -z "${TOOLBOX_TEST_DATABASE_URL:-}" ]; then
 fi
 
 echo "==> cargo test against PostgreSQL"
+# PostgreSQL-only tests return early on SQLite; on PostgreSQL each leaves a marker named after
+# itself (tests/common: skip_unless_postgres). Every one must have run here, not merely passed.
+pg_only_markers="${CARGO_TARGET_DIR:-$PWD/target}/tmp/pg-only-ran"
+rm -rf "$pg_only_markers"
 TOOLBOX_TEST_BACKEND=postgres cargo test --locked --all-targets "$@"
+if [ "$#" -eq 0 ]; then
+  expected=$(perl -0777 -ne 'print "$1\n" while /skip_unless_postgres\(\s*"([^"]+)"/g' $(find tests -name '*.rs') | sort)
+  ran=$(ls "$pg_only_markers" 2>/dev/null | sort || true)
+  if [ "$expected" != "$ran" ]; then
+    echo "PostgreSQL-only tests that did not run on PostgreSQL:" >&2
+    comm -23 <(echo "$expected") <(echo "$ran") >&2
+    exit 1
+  fi
+  echo "==> all $(echo "$expected" | wc -l) PostgreSQL-only tests ran on PostgreSQL"
+fi
 # Each test made its own database: drop them, so a long-lived cluster (TOOLBOX_TEST_DATABASE_URL)
 # does not grow by a few hundred databases a run.
 psql "$TOOLBOX_TEST_DATABASE_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'toolbox\_test\_%'" |

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `toolbox eval` end to end: creates a throwaway database on the test cluster, loads the shipped
 # MetaTool tools, scores a sample of the queries, prints JSON and drops the database again.
-# (The full benchmark with its Recall@5 floor runs in tests/search_benchmark.rs.)
+# (The full benchmark with its Recall@5 floor runs in tests/api/search_benchmark.rs.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${TOOLBOX_BIN:?}" "${TOOLBOX_TEST_DATABASE_URL:?}"

@@ -1,5 +1,11 @@
 //! The settings of the service's edge: API keys, rate limits, request limits, CORS, metrics
 //! listener, worker threads and shutdown budget.
+//!
+//! Reads `API_KEYS` (`KEY:read` / `KEY:admin`, comma-separated; empty: open),
+//! `RATE_LIMIT_PER_SECOND` (0: off), `RATE_LIMIT_BURST` (the per-second rate), `TRUSTED_PROXIES`
+//! (IPs or CIDRs), `METRICS_PORT` (0: `/metrics` on the API port), `REQUEST_TIMEOUT_MS` (60000),
+//! `CORS_ORIGINS` (comma-separated; `*` any; empty: no CORS), `WORKERS` (0: one per core),
+//! `SHUTDOWN_TIMEOUT` (30 seconds) and `OTEL_EXPORTER_OTLP_ENDPOINT` (unset: no trace export).
 
 use std::net::IpAddr;
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //!
 //! Requests are parsed into these at the edge (`http`, `mcp`); services accept nothing else.
 
+mod allowed_host;
 mod bulk;
 mod embedding;
 mod executor_spec;
@@ -13,6 +14,7 @@ pub mod schema_bounds;
 mod search;
 mod tool;
 
+pub use allowed_host::AllowedHost;
 pub use bulk::parse_tool_list;
 pub use embedding::Embedding;
 pub use executor_spec::{

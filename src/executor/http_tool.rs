@@ -199,7 +199,7 @@ fn classify(host: &str, e: reqwest::Error) -> ExecError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::AllowedHost;
+    use crate::domain::AllowedHost;
 
     fn url(u: &str) -> reqwest::Url {
         reqwest::Url::parse(u).unwrap()

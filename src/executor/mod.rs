@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-pub use host_policy::{AllowedHost, Forbidden, HostPolicy};
+pub use host_policy::{Forbidden, HostPolicy};
 pub use validate::{Violation, ViolationText, describe, validate_arguments};
 
 use crate::config::ExecutionConfig;

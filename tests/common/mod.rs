@@ -35,14 +35,40 @@ pub fn backend() -> Backend {
     }
 }
 
-/// For a test of something only PostgreSQL does: on another backend, prints why the test is
-/// skipped and returns `true`.
-pub fn skip_unless_postgres(reason: &str) -> bool {
-    let skip = backend() != Backend::Postgres;
-    if skip {
-        eprintln!("skipped on {:?}: {reason}", backend());
+/// For a test of something only PostgreSQL does, called first with the test's name. On another
+/// backend it prints `SKIPPED (needs PostgreSQL): <test>` on stderr and returns `true` (the test
+/// returns). On PostgreSQL it leaves a marker file named after the test in [`PG_ONLY_MARKERS`],
+/// which `scripts/test.sh` checks after its PostgreSQL pass, so a PostgreSQL-only test that
+/// returned early there, or was never reached, fails the suite instead of passing unseen.
+pub fn skip_unless_postgres(test: &str, reason: &str) -> bool {
+    if backend() != Backend::Postgres {
+        // Written to the process's stderr, not through `eprintln!`, which the test harness
+        // captures and shows only for failures: a skip must be seen on a passing run.
+        use std::io::Write;
+        let line = format!("SKIPPED (needs PostgreSQL): {test} ({reason})\n");
+        let _ = std::io::stderr().write_all(line.as_bytes());
+        return true;
     }
-    skip
+    let dir = std::path::Path::new(PG_ONLY_MARKERS);
+    std::fs::create_dir_all(dir).expect("the marker directory can be created");
+    std::fs::write(dir.join(test), b"").expect("the marker can be written");
+    false
+}
+
+/// Where PostgreSQL-only tests record that they ran (under cargo's scratch directory for tests).
+pub const PG_ONLY_MARKERS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/pg-only-ran");
+
+/// Polls `done` every 10 ms until it holds; panics naming `what` if it still does not after
+/// `within`, so a test that waits for a condition cannot hang.
+pub async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up after {within:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// The admin URL of the test cluster (never a developer's own database).
@@ -149,6 +175,13 @@ impl TestApp {
             serde_json::json!({"tool_name": tool, "arguments": args}),
         )
         .await
+    }
+
+    /// Calls `tool` and returns the status and the JSON body.
+    pub async fn call_tool_json(&self, tool: &str, args: Value) -> (u16, Value) {
+        let resp = self.call_tool(tool, args).await;
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("a JSON body"))
     }
 
     pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {

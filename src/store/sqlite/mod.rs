@@ -31,9 +31,6 @@ pub use schema::{is_up_to_date, migrate};
 use super::StoreError;
 use crate::config::DatabaseConfig;
 
-/// The database file used when `DATABASE_URL` is unset.
-pub const DEFAULT_URL: &str = "sqlite://data/toolbox.db";
-
 /// The SQLite store. Cheap to clone: it wraps two pools on the same file.
 #[derive(Clone)]
 pub struct SqliteStore {

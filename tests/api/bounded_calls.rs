@@ -2,9 +2,7 @@
 //! and built-ins that would amplify a small request into gigabytes stop early with a
 //! `tool_error` (issue 14, items 1 and 2).
 
-mod common;
-
-use common::{Backend, backend, problem, spawn_app, spawn_app_with};
+use crate::common::{Backend, backend, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 /// Inputs as large as the reproducers (up to 260 KB) must reach the tools, not the input limit.
@@ -22,13 +20,6 @@ fn tree() -> Value {
 
 fn definition(name: &str, schema: Value) -> Value {
     json!({"name": name, "description": "schema bounds", "input_schema": schema})
-}
-
-/// Calls `tool` and returns the status and the body.
-async fn call(app: &common::TestApp, tool: &str, args: Value) -> (u16, Value) {
-    let resp = app.call_tool(tool, args).await;
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
 }
 
 /// A refusal, not a result: the unbounded code aborted the process or built gigabytes first.
@@ -155,7 +146,7 @@ async fn a_replace_that_would_grow_to_gigabytes_is_a_tool_error_at_once() {
     let app = spawn_app_with(&LARGE_INPUT).await;
     let args = json!({"operation": "replace", "text": "a".repeat(130_000), "find": "a",
                       "replace_with": "b".repeat(130_000)});
-    let (status, body) = call(&app, "string_utils", args).await;
+    let (status, body) = app.call_tool_json("string_utils", args).await;
     assert_refused_as_too_large(status, &body);
 }
 
@@ -163,7 +154,7 @@ async fn a_replace_that_would_grow_to_gigabytes_is_a_tool_error_at_once() {
 async fn a_replace_within_the_bound_still_works() {
     let app = spawn_app().await;
     let args = json!({"operation": "replace", "text": "a-b-c", "find": "-", "replace_with": "--"});
-    let (status, body) = call(&app, "string_utils", args).await;
+    let (status, body) = app.call_tool_json("string_utils", args).await;
     assert_eq!(status, 200);
     assert_eq!(body["result"]["value"], "a--b--c");
 }
@@ -175,7 +166,7 @@ async fn csv_with_a_wide_header_and_many_rows_is_a_tool_error_at_once() {
         let header: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
         let csv = format!("{}\n{}", header.join(","), "1\n".repeat(rows));
         let args = json!({"operation": "csv_to_json", "data": csv});
-        let (status, body) = call(&app, "data_transform", args).await;
+        let (status, body) = app.call_tool_json("data_transform", args).await;
         assert_refused_as_too_large(status, &body);
     }
 }
@@ -185,6 +176,6 @@ async fn json_to_csv_over_objects_with_distinct_keys_is_a_tool_error_at_once() {
     let app = spawn_app_with(&LARGE_INPUT).await;
     let rows: Vec<Value> = (0..26_000).map(|i| json!({format!("k{i}"): 1})).collect();
     let args = json!({"operation": "json_to_csv", "data": rows});
-    let (status, body) = call(&app, "data_transform", args).await;
+    let (status, body) = app.call_tool_json("data_transform", args).await;
     assert_refused_as_too_large(status, &body);
 }

@@ -2,11 +2,9 @@
 //! fail someone else's call: numbers at the edge of the double range, NUL characters in text,
 //! in filters and in call arguments, and history rows the database refuses.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Backend, SUCCESS, TestApp, backend, problem, spawn_app};
+use crate::common::{Backend, SUCCESS, TestApp, backend, problem, spawn_app};
 use serde_json::{Value, json};
 
 /// The largest double: PostgreSQL's jsonb keeps it as a 309-digit integer, which serde_json
@@ -96,13 +94,13 @@ async fn a_row_that_cannot_be_decoded_is_skipped_and_the_others_are_listed() {
 
     assert_eq!(resp.status(), 200);
     let tools: Vec<Value> = resp.json().await.unwrap();
-    let names = common::names(&tools);
+    let names = crate::common::names(&tools);
     assert!(names.contains(&"readable_tool".to_owned()), "{names:?}");
     assert!(!names.contains(&"broken_tool".to_owned()), "{names:?}");
     let found = app
         .find(json!({"query": "a tool that reads back", "threshold": -1}))
         .await;
-    assert!(common::names(&found).contains(&"readable_tool".to_owned()));
+    assert!(crate::common::names(&found).contains(&"readable_tool".to_owned()));
 }
 
 #[tokio::test]
@@ -347,7 +345,7 @@ async fn a_history_row_the_database_refuses_fails_no_other_call_and_not_its_own(
 
 #[tokio::test]
 async fn mcp_tools_list_pages_past_a_row_that_cannot_be_decoded() {
-    let app = common::spawn_app_with(&[("MCP_PAGE_SIZE", "2")]).await;
+    let app = crate::common::spawn_app_with(&[("MCP_PAGE_SIZE", "2")]).await;
     for name in ["tool_a", "tool_b", "tool_c", "tool_d"] {
         app.register(name, "a tool", "general", &[]).await;
     }

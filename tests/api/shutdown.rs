@@ -1,14 +1,12 @@
 //! SIGTERM to the real binary in the middle of a stream of requests: it stops accepting,
 //! answers every request already in flight completely, and exits cleanly.
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::fake_embedder::{FakeEmbedder, Mode};
-use common::fresh_database;
-use common::process::{Child, free_port, serve, wait_ready};
+use crate::common::fake_embedder::{FakeEmbedder, Mode};
+use crate::common::fresh_database;
+use crate::common::process::{Child, free_port, serve, wait_ready};
 use serde_json::{Value, json};
 
 const IN_FLIGHT: usize = 16;
@@ -56,9 +54,12 @@ async fn sigterm_finishes_every_request_in_flight_and_exits_cleanly() {
             Ok::<_, reqwest::Error>((status, body))
         }));
     }
-    while embedder.request_count() < before + IN_FLIGHT {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    crate::common::wait_until(
+        "every request to reach the embedder",
+        Duration::from_secs(30),
+        || embedder.request_count() >= before + IN_FLIGHT,
+    )
+    .await;
 
     // Act: SIGTERM, as an orchestrator sends it.
     let pid = child.0.id().to_string();

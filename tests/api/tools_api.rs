@@ -1,8 +1,6 @@
 //! Tool management through `/tools` and `/mcp/list_tools`, against the real server.
 
-mod common;
-
-use common::{names, problem, spawn_app};
+use crate::common::{names, problem, spawn_app};
 use serde_json::json;
 
 #[tokio::test]
@@ -226,6 +224,13 @@ async fn built_in_tools_are_registered_at_startup() {
     for name in ["calculator", "string_utils", "data_transform"] {
         let resp = app.get(&format!("/tools/{name}")).await;
         assert_eq!(resp.status(), 200, "{name}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["name"], name);
+        assert!(
+            body["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+        assert_eq!(body["input_schema"]["type"], "object", "{body}");
     }
 }
 
@@ -248,4 +253,6 @@ async fn the_name_of_the_bulk_route_cannot_be_registered() {
         )
         .await;
     assert_eq!(resp.status(), 201);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["name"], "bulk_mail");
 }

@@ -1,12 +1,10 @@
 //! The embedding endpoint as the service's dependency: startup probe, 503s, the query cache
 //! seen through `find_tool`, and `toolbox reindex`.
 
-mod common;
-
 use std::process::Command;
 
-use common::fake_embedder::{FakeEmbedder, Mode};
-use common::{fresh_database, problem, spawn_app_on, spawn_app_with};
+use crate::common::fake_embedder::{FakeEmbedder, Mode};
+use crate::common::{fresh_database, problem, spawn_app_on, spawn_app_with};
 use serde_json::json;
 use toolbox::{App, Config};
 

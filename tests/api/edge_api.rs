@@ -1,9 +1,7 @@
 //! The edge against the real listener: the auth matrix on every documented route, rate
 //! limits, request ids, security headers and Prometheus metrics.
 
-mod common;
-
-use common::{problem, spawn_app, spawn_app_with};
+use crate::common::{problem, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,7 +13,7 @@ fn keys() -> String {
 }
 
 /// Every (method, path) the API description lists, with `{name}` filled in.
-async fn documented_routes(app: &common::TestApp) -> Vec<(Method, String)> {
+async fn documented_routes(app: &crate::common::TestApp) -> Vec<(Method, String)> {
     let spec: Value = app.get("/openapi.json").await.json().await.unwrap();
     let mut routes = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -38,7 +36,7 @@ fn is_public(path: &str) -> bool {
     ["/health", "/ready"].contains(&path)
 }
 
-async fn send(app: &common::TestApp, method: &Method, path: &str, key: Option<&str>) -> u16 {
+async fn send(app: &crate::common::TestApp, method: &Method, path: &str, key: Option<&str>) -> u16 {
     let mut req = app.client.request(method.clone(), app.url(path));
     if *method != Method::GET && *method != Method::DELETE {
         req = req.json(&json!({}));
@@ -440,7 +438,7 @@ fn bad_edge_settings_stop_startup_naming_the_variable() {
 
 #[tokio::test]
 async fn a_request_past_the_timeout_is_a_503_problem() {
-    let embedder = common::fake_embedder::FakeEmbedder::start(384).await;
+    let embedder = crate::common::fake_embedder::FakeEmbedder::start(384).await;
     let app = spawn_app_with(&[
         ("EMBEDDING_ENDPOINT_URL", &embedder.url),
         ("ENABLE_CACHE", "false"),
@@ -448,7 +446,7 @@ async fn a_request_past_the_timeout_is_a_503_problem() {
     ])
     .await;
     embedder
-        .set_mode(common::fake_embedder::Mode::Hang(
+        .set_mode(crate::common::fake_embedder::Mode::Hang(
             std::time::Duration::from_secs(5),
         ))
         .await;
@@ -463,7 +461,7 @@ async fn a_request_past_the_timeout_is_a_503_problem() {
 
 #[tokio::test]
 async fn the_docs_page_serves_swagger_ui_pointed_at_the_api_description() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let page = app.get("/docs/").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("swagger-ui"));

@@ -3,9 +3,7 @@
 //! (8 dimensions) and the HNSW index is rebuilt in bulk afterwards (with a small graph, to keep
 //! the build quick); the registry's code path is the real one.
 
-mod common;
-
-use common::{Backend, backend, spawn_app_with};
+use crate::common::{Backend, backend, spawn_app_with};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,11 +1,9 @@
 //! The real binary: configuration errors, the dimension guard, and an end-to-end run.
 
-mod common;
-
 use std::process::Command;
 
-use common::fresh_database;
-use common::process::{Child, free_port, serve, wait_ready};
+use crate::common::fresh_database;
+use crate::common::process::{Child, free_port, serve, wait_ready};
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
@@ -54,7 +52,7 @@ async fn the_binary_serves_register_find_and_call_end_to_end() {
         .unwrap();
     assert_eq!(out["result"]["value"], 42);
 
-    let pool = common::connect_any(&db).await;
+    let pool = crate::common::connect_any(&db).await;
     let n: i64 =
         sqlx::query_scalar("SELECT count(*) FROM tool_executions WHERE tool_name = 'calculator'")
             .fetch_one(&pool)

@@ -1,29 +1,25 @@
 //! Calling tools through `/mcp/call_tool`: the built-ins, validation, and the execution log.
 
-mod common;
-
-use common::{SUCCESS, problem, spawn_app};
+use crate::common::{SUCCESS, problem, spawn_app};
 use serde_json::{Value, json};
 
-async fn call(app: &common::TestApp, tool: &str, args: Value) -> (u16, Value) {
-    let resp = app.call_tool(tool, args).await;
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
-}
+/// `TOOL_TIMEOUT_MS` when unset: no call returns after it.
+const TOOL_TIMEOUT_MS: u64 = 30_000;
 
 #[tokio::test]
 async fn calculator_adds_as_in_the_plan() {
     let app = spawn_app().await;
-    let (status, body) = call(
-        &app,
-        "calculator",
-        json!({"operation": "add", "a": 5, "b": 3}),
-    )
-    .await;
+    let (status, body) = app
+        .call_tool_json("calculator", json!({"operation": "add", "a": 5, "b": 3}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["success"], true);
     assert_eq!(body["result"], json!({"value": 8}));
-    assert!(body["duration_ms"].is_u64());
+    // Present, and within the tool time limit the call ran under (TOOL_TIMEOUT_MS, 30 s).
+    let duration_ms = body["duration_ms"]
+        .as_u64()
+        .expect("a duration in milliseconds");
+    assert!(duration_ms < TOOL_TIMEOUT_MS, "{body}");
 }
 
 #[tokio::test]
@@ -43,7 +39,7 @@ async fn calculator_operations_and_expressions() {
             json!(27),
         ),
     ] {
-        let (status, body) = call(&app, "calculator", args.clone()).await;
+        let (status, body) = app.call_tool_json("calculator", args.clone()).await;
         assert_eq!(status, 200, "{args}");
         assert_eq!(body["result"]["value"], expected, "{args}");
     }
@@ -52,12 +48,9 @@ async fn calculator_operations_and_expressions() {
 #[tokio::test]
 async fn a_tool_failure_is_success_false_and_recorded() {
     let app = spawn_app().await;
-    let (status, body) = call(
-        &app,
-        "calculator",
-        json!({"operation": "divide", "a": 1, "b": 0}),
-    )
-    .await;
+    let (status, body) = app
+        .call_tool_json("calculator", json!({"operation": "divide", "a": 1, "b": 0}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["success"], false);
     assert!(body["error"].as_str().unwrap().contains("division by zero"));
@@ -93,7 +86,7 @@ async fn string_utils_operations() {
             json!("a+b+c"),
         ),
     ] {
-        let (status, body) = call(&app, "string_utils", args.clone()).await;
+        let (status, body) = app.call_tool_json("string_utils", args.clone()).await;
         assert_eq!(status, 200, "{args}");
         assert_eq!(body["result"]["value"], expected, "{args}");
     }
@@ -102,37 +95,36 @@ async fn string_utils_operations() {
 #[tokio::test]
 async fn data_transform_converts_both_ways_and_explains_malformed_input() {
     let app = spawn_app().await;
-    let (_, body) = call(
-        &app,
+    let (_, body) = app.call_tool_json(
         "data_transform",
         json!({"operation": "json_to_csv", "data": [{"a": 1, "b": "x"}, {"a": 2, "b": "y, z"}]}),
     )
     .await;
     assert_eq!(body["result"]["value"], "a,b\n1,x\n2,\"y, z\"\n");
-    let (_, body) = call(
-        &app,
-        "data_transform",
-        json!({"operation": "csv_to_json", "data": "a,b\n1,\"two\nlines\"\n"}),
-    )
-    .await;
+    let (_, body) = app
+        .call_tool_json(
+            "data_transform",
+            json!({"operation": "csv_to_json", "data": "a,b\n1,\"two\nlines\"\n"}),
+        )
+        .await;
     assert_eq!(
         body["result"]["value"],
         json!([{"a": "1", "b": "two\nlines"}])
     );
-    let (_, body) = call(
-        &app,
-        "data_transform",
-        json!({"operation": "csv_to_json", "data": "a,b\n1,2,3\n"}),
-    )
-    .await;
+    let (_, body) = app
+        .call_tool_json(
+            "data_transform",
+            json!({"operation": "csv_to_json", "data": "a,b\n1,2,3\n"}),
+        )
+        .await;
     assert_eq!(body["success"], false);
     assert!(body["error"].as_str().unwrap().contains("3 fields"));
-    let (status, body) = call(
-        &app,
-        "data_transform",
-        json!({"operation": "json_to_csv", "data": "not an array"}),
-    )
-    .await;
+    let (status, body) = app
+        .call_tool_json(
+            "data_transform",
+            json!({"operation": "json_to_csv", "data": "not an array"}),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["pointer"], "/data");
 }
@@ -164,25 +156,14 @@ async fn bad_arguments_are_422_with_pointer_rule_and_expected_value() {
 #[tokio::test]
 async fn every_call_writes_one_execution_row_with_its_content() {
     let app = spawn_app().await;
-    call(
-        &app,
-        "calculator",
-        json!({"operation": "add", "a": 1, "b": 2}),
-    )
-    .await;
-    call(
-        &app,
-        "calculator",
-        json!({"operation": "divide", "a": 1, "b": 0}),
-    )
-    .await;
-    call(&app, "calculator", json!({"operation": "add"})).await;
-    call(
-        &app,
-        "string_utils",
-        json!({"operation": "upper", "text": "x"}),
-    )
-    .await;
+    app.call_tool_json("calculator", json!({"operation": "add", "a": 1, "b": 2}))
+        .await;
+    app.call_tool_json("calculator", json!({"operation": "divide", "a": 1, "b": 0}))
+        .await;
+    app.call_tool_json("calculator", json!({"operation": "add"}))
+        .await;
+    app.call_tool_json("string_utils", json!({"operation": "upper", "text": "x"}))
+        .await;
     type Row = (String, String, Option<String>, Option<String>, i64, i64);
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT tool_name, CAST(input_data AS TEXT), CAST(output_data AS TEXT), error, {SUCCESS}, \
@@ -203,7 +184,12 @@ async fn every_call_writes_one_execution_row_with_its_content() {
     assert!(rows[1].4 == 0 && rows[1].3.as_deref().unwrap().contains("division by zero"));
     assert!(rows[2].4 == 0 && rows[2].3.as_deref().unwrap().contains("invalid arguments"));
     assert_eq!(rows[3].0, "string_utils");
-    assert!(rows.iter().all(|r| r.5 >= 0));
+    // Every row records how long its run took, and each run ended within the tool time limit.
+    assert!(
+        rows.iter()
+            .all(|r| (0..TOOL_TIMEOUT_MS as i64).contains(&r.5)),
+        "{rows:?}"
+    );
     let tool_ids = app
         .count("SELECT count(*) FROM tool_executions e JOIN tools t ON t.id = e.tool_id")
         .await;

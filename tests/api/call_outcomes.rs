@@ -1,33 +1,27 @@
 //! Every outcome class of `call_tool`, end to end over HTTP, and the limits around a run.
 
-mod common;
-
 use std::time::Duration;
 
-use common::tool_server::ToolServer;
-use common::{SUCCESS, TestApp, problem, spawn_app, spawn_app_with};
+use crate::common::tool_server::ToolServer;
+use crate::common::{SUCCESS, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
-
-async fn call(app: &TestApp, tool: &str, args: Value) -> reqwest::Response {
-    app.call_tool(tool, args).await
-}
 
 #[tokio::test]
 async fn an_unknown_tool_is_not_found() {
     let app = spawn_app().await;
-    let body = problem(call(&app, "no-such-tool", json!({})).await, 404).await;
+    let body = problem(app.call_tool("no-such-tool", json!({})).await, 404).await;
     assert_eq!(body["error_kind"], "not_found");
 }
 
 #[tokio::test]
 async fn invalid_arguments_name_pointer_rule_and_expected_value() {
     let app = spawn_app().await;
-    let resp = call(
-        &app,
-        "calculator",
-        json!({"operation": "add", "a": "five", "b": 3}),
-    )
-    .await;
+    let resp = app
+        .call_tool(
+            "calculator",
+            json!({"operation": "add", "a": "five", "b": 3}),
+        )
+        .await;
     let body = problem(resp, 422).await;
     assert_eq!(body["error_kind"], "invalid_arguments");
     let a = body["errors"]
@@ -49,12 +43,12 @@ async fn invalid_arguments_name_pointer_rule_and_expected_value() {
 #[tokio::test]
 async fn oversized_arguments_are_refused_before_the_tool_runs() {
     let app = spawn_app_with(&[("TOOL_MAX_INPUT_BYTES", "1024")]).await;
-    let resp = call(
-        &app,
-        "string_utils",
-        json!({"operation": "upper", "text": "x".repeat(2000)}),
-    )
-    .await;
+    let resp = app
+        .call_tool(
+            "string_utils",
+            json!({"operation": "upper", "text": "x".repeat(2000)}),
+        )
+        .await;
     let body = problem(resp, 422).await;
     assert_eq!(body["errors"][0]["rule"], "maxBytes");
     assert_eq!(body["errors"][0]["expected"], 1024);
@@ -63,12 +57,12 @@ async fn oversized_arguments_are_refused_before_the_tool_runs() {
 #[tokio::test]
 async fn a_tool_failure_is_200_with_success_false_and_its_kind() {
     let app = spawn_app().await;
-    let resp = call(
-        &app,
-        "calculator",
-        json!({"operation": "power", "a": 2, "b": 1_000_000}),
-    )
-    .await;
+    let resp = app
+        .call_tool(
+            "calculator",
+            json!({"operation": "power", "a": 2, "b": 1_000_000}),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["success"], false);
@@ -81,7 +75,7 @@ async fn a_discovery_only_tool_is_not_executable() {
     let app = spawn_app().await;
     app.register("weather", "Weather for a city", "web", &[])
         .await;
-    let body = problem(call(&app, "weather", json!({})).await, 409).await;
+    let body = problem(app.call_tool("weather", json!({})).await, 409).await;
     assert_eq!(body["error_kind"], "not_executable");
 }
 
@@ -117,15 +111,15 @@ async fn saturation_is_answered_503_while_health_stays_responsive() {
             })
         })
         .collect();
-    while server.in_flight() < 2 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let resp = call(
-        &app,
-        "calculator",
-        json!({"operation": "add", "a": 1, "b": 2}),
+    crate::common::wait_until(
+        "both slow calls to reach the tool server",
+        Duration::from_secs(30),
+        || server.in_flight() >= 2,
     )
     .await;
+    let resp = app
+        .call_tool("calculator", json!({"operation": "add", "a": 1, "b": 2}))
+        .await;
     assert!(resp.headers().contains_key("retry-after"));
     let body = problem(resp, 503).await;
     assert_eq!(body["error_kind"], "unavailable");
@@ -202,12 +196,12 @@ async fn a_thousand_concurrent_calls_leave_a_thousand_rows_with_their_outcomes()
 #[tokio::test]
 async fn large_inputs_are_stored_truncated_with_a_marker() {
     let app = spawn_app_with(&[("EXECUTION_LOG_MAX_BYTES", "512")]).await;
-    let resp = call(
-        &app,
-        "string_utils",
-        json!({"operation": "upper", "text": "x".repeat(2000)}),
-    )
-    .await;
+    let resp = app
+        .call_tool(
+            "string_utils",
+            json!({"operation": "upper", "text": "x".repeat(2000)}),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let (input, output): (String, String) = sqlx::query_as(
         "SELECT CAST(input_data AS TEXT), CAST(output_data AS TEXT) FROM tool_executions",

@@ -1,8 +1,6 @@
 //! The retrieval benchmark on the shipped MetaTool split with the built-in embedder: hybrid
 //! Recall@5 must not fall below the figure recorded in `bench/baseline.json`.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -14,7 +12,7 @@ async fn hybrid_recall_at_5_on_metatool_stays_at_or_above_the_recorded_baseline(
         serde_json::from_str(&std::fs::read_to_string("bench/baseline.json").unwrap()).unwrap();
     let floor = baseline["recall_at_5"].as_f64().unwrap();
     let method = baseline["method"].as_str().unwrap();
-    let database_url = common::fresh_database().await;
+    let database_url = crate::common::fresh_database().await;
     let cfg = Config::from_map(&HashMap::from([
         ("DATABASE_URL".to_owned(), database_url),
         ("DB_POOL_SIZE".to_owned(), "8".to_owned()),

@@ -1,9 +1,7 @@
 //! Every kind of bad request gets a clear problem+json answer.
 
-mod common;
-
-use common::fake_embedder::{FakeEmbedder, Mode};
-use common::{problem, spawn_app, spawn_app_with};
+use crate::common::fake_embedder::{FakeEmbedder, Mode};
+use crate::common::{problem, spawn_app, spawn_app_with};
 use serde_json::json;
 
 #[tokio::test]

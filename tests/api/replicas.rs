@@ -2,13 +2,11 @@
 //! fresh database, readiness gated on migrations, and the `healthcheck` subcommand that the
 //! container image uses instead of curl.
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::fresh_database;
-use common::process::{free_port, serve};
+use crate::common::fresh_database;
+use crate::common::process::{free_port, serve};
 
 const BIN: &str = env!("CARGO_BIN_EXE_toolbox");
 
@@ -63,7 +61,8 @@ fn healthcheck(port: u16) -> std::process::Output {
 
 #[tokio::test]
 async fn three_replicas_starting_at_once_apply_each_migration_exactly_once() {
-    if common::skip_unless_postgres(
+    if crate::common::skip_unless_postgres(
+        "three_replicas_starting_at_once_apply_each_migration_exactly_once",
         "replicas share one PostgreSQL; the embedded store serves one replica",
     ) {
         return;

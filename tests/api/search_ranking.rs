@@ -1,10 +1,8 @@
 //! Hybrid ranking on a small hand-made catalogue: exact names, paraphrases, both fusions with
 //! filters and thresholds, `explain`, and the query/document distinctions sent to a model.
 
-mod common;
-
-use common::fake_embedder::FakeEmbedder;
-use common::{TestApp, names, problem, spawn_app, spawn_app_with};
+use crate::common::fake_embedder::FakeEmbedder;
+use crate::common::{TestApp, names, problem, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn catalogue(app: &TestApp) {

@@ -1,11 +1,9 @@
 //! `POST /tools/bulk` and `toolbox import` against the real server and a real embedding server.
 
-mod common;
-
 use std::process::Command;
 
-use common::fake_embedder::{FakeEmbedder, Mode};
-use common::{fresh_database, problem, spawn_app_on, spawn_app_with};
+use crate::common::fake_embedder::{FakeEmbedder, Mode};
+use crate::common::{fresh_database, problem, spawn_app_on, spawn_app_with};
 use serde_json::{Value, json};
 
 fn tool(name: &str, description: &str) -> Value {
@@ -226,7 +224,7 @@ async fn the_import_command_reads_json_lines_and_reports_problems() {
 
 #[tokio::test]
 async fn bulk_imported_tools_are_found_by_full_text_search_before_and_after_an_upsert() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let resp = app
         .post(
             "/tools/bulk",

@@ -1,11 +1,9 @@
 //! Semantic search (`/mcp/find_tool`) and similar tools, against the real server.
 
-mod common;
-
-use common::{names, problem, spawn_app};
+use crate::common::{names, problem, spawn_app};
 use serde_json::json;
 
-async fn catalogue(app: &common::TestApp) {
+async fn catalogue(app: &crate::common::TestApp) {
     app.register(
         "get_weather",
         "Current weather and forecast for a city",

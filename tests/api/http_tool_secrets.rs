@@ -2,10 +2,8 @@
 //! the client did not send them for, whether by an update echoing `"[redacted]"`, a bulk
 //! upsert, a redirect, or an allow-list entry meant for one port only.
 
-mod common;
-
-use common::tool_server::ToolServer;
-use common::{TestApp, problem, spawn_app_with};
+use crate::common::tool_server::ToolServer;
+use crate::common::{TestApp, problem, spawn_app_with};
 use serde_json::{Value, json};
 
 /// The local servers are on 127.0.0.1, so tests list it explicitly (any port).

@@ -1,13 +1,11 @@
 //! The HTTP embedding client and its cache against a real local server: retries, timeouts,
 //! formats, batching, dimension checks and request coalescing. No database needed.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::fake_embedder::{FakeEmbedder, Mode};
+use crate::common::fake_embedder::{FakeEmbedder, Mode};
 use toolbox::Config;
 use toolbox::embedding::{
     BuiltinEmbedder, CachedEmbedder, Embedder, EmbeddingError, EmbeddingStats, HttpEmbedder,

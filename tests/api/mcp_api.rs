@@ -2,12 +2,10 @@
 //! list_changed fed by the database trigger. (The official Python client drives it too: see
 //! scripts/checks/06-mcp.sh.)
 
-mod common;
-
 use serde_json::{Value, json};
 use toolbox::mcp::ChangeFeed;
 
-use common::{spawn_app, spawn_app_with};
+use crate::common::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn initialize_answers_2025_06_18_without_a_session() {
@@ -103,9 +101,10 @@ async fn bad_arguments_are_an_error_result_the_model_can_read() {
 
 #[tokio::test]
 async fn registering_a_tool_reaches_the_change_feed_through_postgres() {
-    if common::skip_unless_postgres(
+    if crate::common::skip_unless_postgres(
+        "registering_a_tool_reaches_the_change_feed_through_postgres",
         "LISTEN/NOTIFY is PostgreSQL's; the embedded store announces changes in-process \
-         (tests/sqlite_store.rs)",
+         (tests/api/sqlite_store.rs)",
     ) {
         return;
     }
@@ -215,7 +214,7 @@ async fn an_mcp_body_over_the_limit_is_refused_with_413_closing_only_for_huge_bo
 }
 
 /// Posts `body` as it is to `/mcp` with this `Accept` header.
-async fn post_raw(app: &common::TestApp, accept: &str, body: &str) -> reqwest::Response {
+async fn post_raw(app: &crate::common::TestApp, accept: &str, body: &str) -> reqwest::Response {
     app.client
         .post(app.url("/mcp"))
         .header("Accept", accept)

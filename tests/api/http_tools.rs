@@ -1,10 +1,8 @@
 //! HTTP-backed custom tools: registration rules, secrets, and every answer a remote endpoint
 //! can give, against a real local server.
 
-mod common;
-
-use common::tool_server::ToolServer;
-use common::{TestApp, problem, spawn_app_with};
+use crate::common::tool_server::ToolServer;
+use crate::common::{TestApp, problem, spawn_app_with};
 use serde_json::{Value, json};
 
 /// The local server is on 127.0.0.1, so tests list it explicitly.
@@ -25,10 +23,6 @@ async fn register_http(app: &TestApp, name: &str, executor: Value) -> reqwest::R
     .await
 }
 
-async fn call(app: &TestApp, tool: &str, args: Value) -> reqwest::Response {
-    app.call_tool(tool, args).await
-}
-
 #[tokio::test]
 async fn an_http_tool_receives_its_arguments_and_returns_its_json_answer() {
     let app = app_allowing_loopback().await;
@@ -41,7 +35,7 @@ async fn an_http_tool_receives_its_arguments_and_returns_its_json_answer() {
     )
     .await;
     assert_eq!(resp.status(), 201);
-    let resp = call(&app, "echo", json!({"q": "hello"})).await;
+    let resp = app.call_tool("echo", json!({"q": "hello"})).await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["success"], true);
@@ -80,7 +74,8 @@ async fn header_secrets_are_never_returned_and_survive_an_echoed_update() {
         )
         .await;
     assert_eq!(resp.status(), 200);
-    let body: Value = call(&app, "echo", json!({"q": "x"}))
+    let body: Value = app
+        .call_tool("echo", json!({"q": "x"}))
         .await
         .json()
         .await
@@ -134,7 +129,7 @@ async fn a_remote_500_is_a_tool_error_with_the_answer_quoted() {
         json!({"kind": "http", "url": server.url("/fail")}),
     )
     .await;
-    let resp = call(&app, "failing", json!({"q": "x"})).await;
+    let resp = app.call_tool("failing", json!({"q": "x"})).await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["success"], false);
@@ -152,7 +147,7 @@ async fn a_remote_503_is_unavailable_with_its_retry_after() {
         json!({"kind": "http", "url": server.url("/down")}),
     )
     .await;
-    let resp = call(&app, "down", json!({"q": "x"})).await;
+    let resp = app.call_tool("down", json!({"q": "x"})).await;
     assert_eq!(resp.headers()["retry-after"], "7");
     let body = problem(resp, 503).await;
     assert_eq!(body["error_kind"], "unavailable");
@@ -168,7 +163,7 @@ async fn a_slow_remote_tool_times_out_with_504() {
         json!({"kind": "http", "url": server.url("/slow?ms=3000"), "timeout_ms": 200}),
     )
     .await;
-    let body = problem(call(&app, "slow", json!({"q": "x"})).await, 504).await;
+    let body = problem(app.call_tool("slow", json!({"q": "x"})).await, 504).await;
     assert_eq!(body["error_kind"], "timeout");
     assert!(body["detail"].as_str().unwrap().contains("200 ms"));
     let kind: String =
@@ -186,7 +181,8 @@ async fn a_redirect_to_another_host_is_not_followed() {
     let target = format!("http://localhost:{}/echo", server.port);
     let url = format!("{}?to={}", server.url("/redirect"), target);
     register_http(&app, "redirecting", json!({"kind": "http", "url": url})).await;
-    let body: Value = call(&app, "redirecting", json!({"q": "x"}))
+    let body: Value = app
+        .call_tool("redirecting", json!({"q": "x"}))
         .await
         .json()
         .await
@@ -214,7 +210,8 @@ async fn loopback_addresses_are_refused_unless_listed() {
     let by_name = format!("http://localhost:{}/echo", server.port);
     register_http(&app, "by-name", json!({"kind": "http", "url": by_name})).await;
     for tool in ["by-ip", "by-name"] {
-        let body: Value = call(&app, tool, json!({"q": "x"}))
+        let body: Value = app
+            .call_tool(tool, json!({"q": "x"}))
             .await
             .json()
             .await
@@ -248,16 +245,19 @@ async fn hosts_outside_the_allow_list_are_refused_at_registration_and_at_call_ti
         json!({"kind": "http", "url": server.url("/echo")}),
     )
     .await;
-    let sql = match common::backend() {
-        common::Backend::Postgres => "UPDATE tools SET config = $1::jsonb WHERE name = 'listed'",
-        common::Backend::Sqlite => "UPDATE tools SET config = $1 WHERE name = 'listed'",
+    let sql = match crate::common::backend() {
+        crate::common::Backend::Postgres => {
+            "UPDATE tools SET config = $1::jsonb WHERE name = 'listed'"
+        }
+        crate::common::Backend::Sqlite => "UPDATE tools SET config = $1 WHERE name = 'listed'",
     };
     sqlx::query(sql)
         .bind(config.to_string())
         .execute(&app.db)
         .await
         .unwrap();
-    let body: Value = call(&app, "listed", json!({"q": "x"}))
+    let body: Value = app
+        .call_tool("listed", json!({"q": "x"}))
         .await
         .json()
         .await
@@ -289,7 +289,12 @@ async fn an_answer_breaking_the_output_schema_is_a_tool_error() {
         )
         .await;
     assert_eq!(resp.status(), 201);
-    let body: Value = call(&app, "strict", json!({})).await.json().await.unwrap();
+    let body: Value = app
+        .call_tool("strict", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["error_kind"], "tool_error");
     assert!(
         body["error"].as_str().unwrap().contains("output_schema"),

