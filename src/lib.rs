@@ -1,12 +1,16 @@
 //! toolbox: a tool registry for AI agents.
 //!
 //! Agents list registered tools, find the right one by describing it in plain language, and
-//! call it. Data flows one way: [`http`] (REST) → [`registry`] (the use cases) →
-//! [`store`] (PostgreSQL + pgvector), [`embedding`] (text → vectors) and [`executor`] (running
-//! tools). [`domain`] holds the validated types passed between them; [`config`] reads the
-//! environment once; [`app`] wires everything and serves it; [`commands`] runs the bulk
-//! `import` and `reindex` commands. Nothing below `http` knows about
-//! HTTP status codes, and nothing outside `store` writes SQL.
+//! call it. Data flows one way: [`http`] (REST, problem+json, OpenAPI) and [`mcp`] (the MCP
+//! server at `/mcp`) parse each request once with the parsers in [`domain`] and call the same
+//! [`registry`] service (the use cases), which uses [`store`] (the `Store` trait over
+//! PostgreSQL + pgvector or the embedded SQLite file, with its change stream),
+//! [`embedding`] (text → vectors) and [`executor`] (running built-in and HTTP tools).
+//! [`domain`] holds the validated types passed between them; [`config`] reads the environment
+//! once, one file per section; [`app`] wires everything and serves it; [`commands`] runs the
+//! bulk `import` and `reindex` commands; [`eval`] measures retrieval quality. Nothing below
+//! `http`/`mcp` knows HTTP status codes, nothing outside `store` writes SQL, and nothing
+//! outside `store` knows which database is underneath.
 
 pub mod app;
 pub mod cli;

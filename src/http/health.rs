@@ -20,7 +20,7 @@ pub async fn health() -> Json<Value> {
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, description = "Ready", body = Object,
         example = json!({"status": "ready", "database": "ok", "migrations": "applied"})),
-        (status = 503, description = "Not ready", body = crate::http::openapi::Problem, content_type = "application/problem+json")))]
+        (status = 503, description = "Not ready", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let unavailable = |detail: String| {
         let mut e = ApiError::new(

@@ -49,8 +49,8 @@ pub async fn find_tool(
 /// Calls a tool with arguments that must match its input schema.
 #[utoipa::path(post, path = "/mcp/call_tool", tag = "agents", request_body = CallToolRequest,
     responses((status = 200, description = "The outcome; a failing tool is `success: false`", body = CallToolResponse),
-        (status = 409, description = "The tool has no executor (registered for discovery only)", body = crate::http::openapi::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "The tool timed out", body = crate::http::openapi::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The tool has no executor (registered for discovery only)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The tool timed out", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn call_tool(
     State(state): State<AppState>,
     headers: HeaderMap,
