@@ -42,6 +42,10 @@ pub struct IndexFilter {
 
 /// One change to apply.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "batches are mostly upserts; boxing each would add an allocation per tool"
+)]
 pub enum Change {
     /// Adds the tool, or replaces it (text and vector) if its id is present.
     Upsert(IndexDoc),
@@ -135,6 +139,11 @@ impl SearchIndex {
     /// How many tools the index holds.
     pub fn len(&self) -> usize {
         self.text.len()
+    }
+
+    /// How many tantivy segments a text search visits (a benchmark and metrics figure).
+    pub fn text_segments(&self) -> usize {
+        self.text.segments()
     }
 
     /// Whether the index holds no tool.

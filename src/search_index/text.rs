@@ -146,6 +146,11 @@ impl TextIndex {
         self.reader.searcher().num_docs() as usize
     }
 
+    /// How many segments a search visits (each commit adds one until merges fold them).
+    pub(super) fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// The analysed, de-duplicated words of `query`, in order.
     fn words(&self, query: &str) -> Vec<String> {
         let mut analyzer = self.analyzer.clone();
