@@ -194,6 +194,23 @@ impl SearchIndex {
             .unwrap_or_else(|e| e.into_inner())
             .nearest(query, filter, k, exclude)
     }
+
+    /// [`SearchIndex::vector_top_k`] through an int8 scan whose best `candidates` are
+    /// rescored exactly: measured by `bench_index` against the exact scan (recall and time),
+    /// not used by search yet.
+    pub fn vector_top_k_int8(
+        &self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+        candidates: usize,
+    ) -> Vec<(i64, f32)> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .nearest_int8(query, filter, k, exclude, candidates)
+    }
 }
 
 #[cfg(test)]

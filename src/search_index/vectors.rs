@@ -21,6 +21,10 @@ pub(super) struct Vectors {
     /// Each row's tags, as sorted label ids.
     tags: Vec<Box<[u32]>>,
     position: HashMap<i64, usize>,
+    /// The same vectors as int8 codes, row after row, and each row's scale: `data ≈ scale ×
+    /// codes`. Scanned first by [`Vectors::nearest_int8`], which rescores the best in `data`.
+    codes: Vec<i8>,
+    scales: Vec<f32>,
     /// Category and tag strings to label ids; labels are never forgotten (there are few).
     labels: HashMap<String, u32>,
 }
@@ -58,7 +62,7 @@ impl Vectors {
 
     /// Resident bytes of the vector array, for the benchmark and later for metrics.
     pub(super) fn vector_bytes(&self) -> usize {
-        self.data.capacity() * size_of::<f32>()
+        self.data.capacity() * size_of::<f32>() + self.codes.capacity()
     }
 
     fn label(&mut self, s: &str) -> u32 {
@@ -75,9 +79,12 @@ impl Vectors {
         tag_ids.sort_unstable();
         tag_ids.dedup();
         let d = self.dimension;
+        let (codes, scale) = quantise(&vector);
         match self.position.get(&id) {
             Some(&i) => {
                 self.data[i * d..][..d].copy_from_slice(&vector);
+                self.codes[i * d..][..d].copy_from_slice(&codes);
+                self.scales[i] = scale;
                 self.category[i] = category;
                 self.tags[i] = tag_ids.into();
             }
@@ -85,6 +92,8 @@ impl Vectors {
                 self.position.insert(id, self.ids.len());
                 self.ids.push(id);
                 self.data.extend_from_slice(&vector);
+                self.codes.extend_from_slice(&codes);
+                self.scales.push(scale);
                 self.category.push(category);
                 self.tags.push(tag_ids.into());
             }
@@ -100,6 +109,8 @@ impl Vectors {
         let d = self.dimension;
         if i != last {
             self.data.copy_within(last * d..(last + 1) * d, i * d);
+            self.codes.copy_within(last * d..(last + 1) * d, i * d);
+            self.scales.swap(i, last);
             self.ids.swap(i, last);
             self.category.swap(i, last);
             self.tags.swap(i, last);
@@ -107,12 +118,14 @@ impl Vectors {
         }
         self.ids.truncate(last);
         self.data.truncate(last * d);
+        self.codes.truncate(last * d);
+        self.scales.truncate(last);
         self.category.truncate(last);
         self.tags.truncate(last);
     }
 
     /// The `k` rows most similar to `query` that pass `filter`, best first, ties by id;
-    /// `exclude` is never returned.
+    /// `exclude` is never returned. Exact: every passing row is scored in float.
     pub(super) fn nearest(
         &self,
         query: &[f32],
@@ -120,48 +133,138 @@ impl Vectors {
         k: usize,
         exclude: Option<i64>,
     ) -> Vec<(i64, f32)> {
-        if k == 0 || query.len() != self.dimension {
+        let Some(rows) = self.rows(query, filter, k, exclude) else {
             return vec![];
-        }
-        // A label no row carries matches nothing; resolving it here keeps the scan to integer
-        // comparisons.
-        let category = match filter.category.as_deref() {
-            Some(c) => match self.labels.get(c) {
-                Some(&id) => Some(id),
-                None => return vec![],
-            },
-            None => None,
         };
-        let mut tags = Vec::with_capacity(filter.tags.len());
-        for t in &filter.tags {
-            match self.labels.get(t.as_str()) {
-                Some(&id) => tags.push(id),
-                None => return vec![],
-            }
-        }
         let query = unit(query);
         let d = self.dimension;
-        let mut heap: BinaryHeap<Hit> = BinaryHeap::with_capacity(k + 1);
-        for (i, &id) in self.ids.iter().enumerate() {
-            if category.is_some_and(|c| c != self.category[i])
-                || !tags.iter().all(|t| self.tags[i].binary_search(t).is_ok())
-                || Some(id) == exclude
-            {
-                continue;
-            }
-            let hit = Hit(dot(&query, &self.data[i * d..][..d]), id);
-            if heap.len() < k {
-                heap.push(hit);
-            } else if heap.peek().is_some_and(|worst| hit < *worst) {
-                heap.pop();
-                heap.push(hit);
-            }
+        let mut top = TopK::new(k);
+        for i in rows {
+            top.push(Hit(dot(&query, &self.data[i * d..][..d]), self.ids[i]));
         }
-        heap.into_sorted_vec()
+        top.into_sorted()
+    }
+
+    /// Like [`Vectors::nearest`], but the scan compares int8 codes and only the best
+    /// `candidates` rows are rescored exactly in float: a quarter of the memory traffic, at
+    /// the price of recall when more than `candidates` rows score close to the k-th.
+    pub(super) fn nearest_int8(
+        &self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+        candidates: usize,
+    ) -> Vec<(i64, f32)> {
+        let Some(rows) = self.rows(query, filter, k, exclude) else {
+            return vec![];
+        };
+        let query = unit(query);
+        let (codes, q_scale) = quantise(&query);
+        let d = self.dimension;
+        let mut rough = TopK::new(candidates.max(k));
+        for i in rows {
+            let approx = dot_i8(&codes, &self.codes[i * d..][..d]) as f32 * self.scales[i];
+            rough.push(Hit(approx * q_scale, i as i64));
+        }
+        let mut top = TopK::new(k);
+        for (row, _) in rough.into_sorted() {
+            let i = row as usize;
+            top.push(Hit(dot(&query, &self.data[i * d..][..d]), self.ids[i]));
+        }
+        top.into_sorted()
+    }
+
+    /// The rows that pass `filter` and are not `exclude`, or `None` when nothing can.
+    fn rows<'a>(
+        &'a self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+    ) -> Option<impl Iterator<Item = usize> + 'a> {
+        if k == 0 || query.len() != self.dimension {
+            return None;
+        }
+        // A label no row carries matches nothing; resolving labels here keeps the scan to
+        // integer comparisons.
+        let category = match filter.category.as_deref() {
+            Some(c) => Some(*self.labels.get(c)?),
+            None => None,
+        };
+        let tags = filter
+            .tags
+            .iter()
+            .map(|t| self.labels.get(t.as_str()).copied())
+            .collect::<Option<Vec<u32>>>()?;
+        Some((0..self.ids.len()).filter(move |&i| {
+            category.is_none_or(|c| c == self.category[i])
+                && tags.iter().all(|t| self.tags[i].binary_search(t).is_ok())
+                && Some(self.ids[i]) != exclude
+        }))
+    }
+}
+
+/// The best `k` hits seen so far; the worst kept one on top of the heap.
+struct TopK {
+    k: usize,
+    heap: BinaryHeap<Hit>,
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    fn push(&mut self, hit: Hit) {
+        if self.heap.len() < self.k {
+            self.heap.push(hit);
+        } else if self.heap.peek().is_some_and(|worst| hit < *worst) {
+            self.heap.pop();
+            self.heap.push(hit);
+        }
+    }
+
+    /// Best first, as `(id, score)`.
+    fn into_sorted(self) -> Vec<(i64, f32)> {
+        self.heap
+            .into_sorted_vec()
             .into_iter()
             .map(|Hit(score, id)| (id, score))
             .collect()
     }
+}
+
+/// Symmetric int8 codes of a unit vector and the scale that maps them back.
+fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 {
+        return (vec![0; v.len()], 0.0);
+    }
+    let scale = max / 127.0;
+    let codes = v.iter().map(|x| (x / scale).round() as i8).collect();
+    (codes, scale)
+}
+
+/// An int8 dot product in sixteen i32 lanes, which the compiler vectorises.
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    let mut lanes = [0i32; 16];
+    let (a16, a_rest) = a.as_chunks::<16>();
+    let (b16, b_rest) = b.as_chunks::<16>();
+    for (x, y) in a16.iter().zip(b16) {
+        for l in 0..16 {
+            lanes[l] += i32::from(x[l]) * i32::from(y[l]);
+        }
+    }
+    let tail: i32 = a_rest
+        .iter()
+        .zip(b_rest)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    lanes.iter().sum::<i32>() + tail
 }
 
 /// `v` scaled to length one; a zero (or non-finite) vector becomes all zeros, which scores 0
@@ -234,6 +337,21 @@ mod tests {
         };
         assert_eq!(v.len(), 2);
         assert_eq!(ids(v.nearest(&[1.0, 0.0], &only_c, 3, None)), [3]);
+    }
+
+    #[test]
+    fn the_int8_scan_rescored_in_float_agrees_with_the_exact_one() {
+        let mut v = Vectors::new(3);
+        for id in 0..50i64 {
+            let x = id as f32;
+            v.upsert(id, &[x.sin(), x.cos(), 0.3], "a", &[]);
+        }
+        let all = IndexFilter::default();
+        let q = [0.2, 0.9, 0.1];
+        assert_eq!(
+            v.nearest_int8(&q, &all, 5, Some(7), 50),
+            v.nearest(&q, &all, 5, Some(7))
+        );
     }
 
     #[test]
