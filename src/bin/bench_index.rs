@@ -1045,12 +1045,17 @@ fn main() -> anyhow::Result<()> {
     let mut writes = Vec::new();
     for w in 0..50 {
         let mut tool = make_tool(&mut Rng(1_000 + w), (w as usize * 7_919) % n);
-        tool.description = format!("{} zyxwrite{w}", tool.description);
+        // Letters only: a digit would split the marker into two words.
+        let marker: String = format!("zyxwrite{w:03}")
+            .chars()
+            .map(|c| c.to_digit(10).map_or(c, |d| char::from(b'a' + d as u8)))
+            .collect();
+        tool.description = format!("{} {marker}", tool.description);
         let doc = index_doc(&embedder, &tool)?;
         let t = Instant::now();
         index.upsert(doc)?;
         writes.push(t.elapsed());
-        let hits = index.text_top_k(&format!("zyxwrite{w}"), &all, 1)?;
+        let hits = index.text_top_k(&marker, &all, 1)?;
         anyhow::ensure!(
             hits.first().map(|h| h.0) == Some(tool.id),
             "write {w} not visible"
