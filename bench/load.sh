@@ -33,6 +33,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# numpy (SQLite recall against a brute-force scan), in the project's virtualenv: a fresh
+# machine has no numpy.
+. scripts/lib/pyenv.sh numpy
 
 NS=("$@")
 read -r -a BACKENDS <<<"${BENCH_BACKENDS:-postgres sqlite}"

@@ -24,6 +24,7 @@ pub mod http;
 pub mod mcp;
 pub mod metrics;
 pub mod registry;
+pub mod search_index;
 pub mod store;
 pub mod telemetry;
 

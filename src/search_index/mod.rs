@@ -1,0 +1,217 @@
+//! The in-process search index: BM25 full text (tantivy) and exact cosine vectors over the
+//! same tools, with category and tag filters applied inside both.
+//!
+//! It is derived state: built from the store and kept in step with it by applying batches of
+//! [`Change`]s. Many searches run at once; one batch is applied at a time. A search never
+//! waits for a batch's text side (tantivy searchers are snapshots) and waits for its vector
+//! side only while rows are copied in memory. When [`SearchIndex::apply`] returns, the next
+//! search on this process sees the batch (read-your-writes), and [`SearchIndex::generation`]
+//! has moved on.
+
+mod doc;
+mod text;
+mod vectors;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+pub use doc::{IndexDoc, schema_words};
+
+use text::TextIndex;
+use vectors::Vectors;
+
+/// What can go wrong inside the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("full-text index: {0}")]
+    Text(#[from] tantivy::TantivyError),
+    #[error("tool {id}: embedding has {got} dimensions, the index holds {expected}")]
+    Dimension {
+        id: i64,
+        got: usize,
+        expected: usize,
+    },
+}
+
+/// Restricts a search to one category and to tools carrying every given tag.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexFilter {
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// One change to apply.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "batches are mostly upserts; boxing each would add an allocation per tool"
+)]
+pub enum Change {
+    /// Adds the tool, or replaces it (text and vector) if its id is present.
+    Upsert(IndexDoc),
+    /// Removes the tool; an absent id is not an error.
+    Remove(i64),
+}
+
+/// The index over every tool of one registry.
+pub struct SearchIndex {
+    dimension: usize,
+    text: TextIndex,
+    vectors: RwLock<Vectors>,
+    /// One batch at a time, so the text and vector sides apply batches in the same order.
+    writing: Mutex<()>,
+    generation: AtomicU64,
+}
+
+impl SearchIndex {
+    /// An empty index for embeddings of `dimension` components.
+    pub fn new(dimension: usize) -> Result<Self, IndexError> {
+        Ok(Self {
+            dimension,
+            text: TextIndex::new()?,
+            vectors: RwLock::new(Vectors::new(dimension)),
+            writing: Mutex::new(()),
+            generation: AtomicU64::new(0),
+        })
+    }
+
+    /// Adds or replaces one tool.
+    pub fn upsert(&self, doc: IndexDoc) -> Result<(), IndexError> {
+        self.apply(vec![Change::Upsert(doc)])
+    }
+
+    /// Removes one tool.
+    pub fn remove(&self, id: i64) -> Result<(), IndexError> {
+        self.apply(vec![Change::Remove(id)])
+    }
+
+    /// Applies `batch` in order as one commit. A batch with an embedding of the wrong
+    /// dimension is refused whole, before anything changes.
+    pub fn apply(&self, batch: Vec<Change>) -> Result<(), IndexError> {
+        for change in &batch {
+            if let Change::Upsert(doc) = change
+                && let Some(v) = &doc.embedding
+                && v.len() != self.dimension
+            {
+                return Err(IndexError::Dimension {
+                    id: doc.id,
+                    got: v.len(),
+                    expected: self.dimension,
+                });
+            }
+        }
+        let _one_batch = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        // Later changes to an id win: keep only each id's last change.
+        let mut last = std::collections::HashMap::with_capacity(batch.len());
+        for (i, change) in batch.iter().enumerate() {
+            let id = match change {
+                Change::Upsert(doc) => doc.id,
+                Change::Remove(id) => *id,
+            };
+            last.insert(id, i);
+        }
+        let mut upserts = Vec::new();
+        let mut removals = Vec::new();
+        for (i, change) in batch.iter().enumerate() {
+            match change {
+                Change::Upsert(doc) if last[&doc.id] == i => upserts.push(doc),
+                Change::Remove(id) if last[id] == i => removals.push(*id),
+                _ => {}
+            }
+        }
+        self.text.apply(&upserts, &removals)?;
+        {
+            let mut v = self.vectors.write().unwrap_or_else(|e| e.into_inner());
+            for &id in &removals {
+                v.remove(id);
+            }
+            for doc in &upserts {
+                match &doc.embedding {
+                    Some(e) => v.upsert(doc.id, e, &doc.category, &doc.tags),
+                    None => v.remove(doc.id),
+                }
+            }
+        }
+        self.generation.fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+
+    /// How many tools the index holds.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// How many tantivy segments a text search visits (a benchmark and metrics figure).
+    pub fn text_segments(&self) -> usize {
+        self.text.segments()
+    }
+
+    /// Whether the index holds no tool.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many tools have a vector.
+    pub fn vector_len(&self) -> usize {
+        self.vectors.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Bytes held by the vector array.
+    pub fn vector_bytes(&self) -> usize {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .vector_bytes()
+    }
+
+    /// How many batches have been applied: a cheap way to tell that the index changed.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The `k` tools whose text best matches `query` (any word may match), with their BM25
+    /// scores, best first. A query with no searchable word answers nothing.
+    pub fn text_top_k(
+        &self,
+        query: &str,
+        filter: &IndexFilter,
+        k: usize,
+    ) -> Result<Vec<(i64, f32)>, IndexError> {
+        self.text.top_k(query, filter, k)
+    }
+
+    /// The `k` tools whose vectors are most similar (cosine) to `query`, best first, ties by
+    /// id; `exclude` is never returned. A query of another dimension answers nothing.
+    pub fn vector_top_k(
+        &self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+    ) -> Vec<(i64, f32)> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .nearest(query, filter, k, exclude)
+    }
+
+    /// [`SearchIndex::vector_top_k`] through an int8 scan whose best `candidates` are
+    /// rescored exactly: measured by `bench_index` against the exact scan (recall and time),
+    /// not used by search yet.
+    pub fn vector_top_k_int8(
+        &self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+        candidates: usize,
+    ) -> Vec<(i64, f32)> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .nearest_int8(query, filter, k, exclude, candidates)
+    }
+}
+
+#[cfg(test)]
+mod tests;
