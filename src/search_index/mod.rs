@@ -195,6 +195,22 @@ impl SearchIndex {
             .nearest(query, filter, k, exclude)
     }
 
+    /// The cosine similarity of tool `id` to `query`: `None` when the tool has no vector.
+    pub fn similarity(&self, id: i64, query: &[f32]) -> Option<f32> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .similarity(id, query)
+    }
+
+    /// Tool `id`'s vector (unit length), to search for its neighbours.
+    pub fn vector(&self, id: i64) -> Option<Vec<f32>> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .vector(id)
+    }
+
     /// [`SearchIndex::vector_top_k`] through an int8 scan whose best `candidates` are
     /// rescored exactly: measured by `bench_index` against the exact scan (recall and time),
     /// not used by search yet.

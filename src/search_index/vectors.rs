@@ -175,6 +175,24 @@ impl Vectors {
         top.into_sorted()
     }
 
+    /// The cosine similarity of `id`'s vector to `query`, `None` when `id` has no vector or
+    /// `query` another dimension.
+    pub(super) fn similarity(&self, id: i64, query: &[f32]) -> Option<f32> {
+        let &i = self.position.get(&id)?;
+        if query.len() != self.dimension {
+            return None;
+        }
+        let d = self.dimension;
+        Some(dot(&unit(query), &self.data[i * d..][..d]))
+    }
+
+    /// `id`'s vector as stored (unit length), `None` when it has none.
+    pub(super) fn vector(&self, id: i64) -> Option<Vec<f32>> {
+        let &i = self.position.get(&id)?;
+        let d = self.dimension;
+        Some(self.data[i * d..][..d].to_vec())
+    }
+
     /// The rows that pass `filter` and are not `exclude`, or `None` when nothing can.
     fn rows<'a>(
         &'a self,
