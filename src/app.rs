@@ -28,6 +28,8 @@ pub struct App {
     shutdown: CancellationToken,
     /// Background listener for tool changes (MCP's list_changed), started by `run_until_stopped`.
     changes: (ChangeFeed, Arc<dyn Store>),
+    /// Builds the search index, then keeps it in step with the store, until shutdown.
+    index_task: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -39,7 +41,15 @@ impl App {
         let shutdown = CancellationToken::new();
         let changes = ChangeFeed::new();
         let store = state.registry.store().clone();
-        warm_up(store.as_ref()).await;
+        // Built in the background: the listener opens at once, `/ready` answers 503 until the
+        // index is built, and a search that arrives first waits a little for it.
+        let index_task = tokio::spawn(
+            state
+                .registry
+                .index()
+                .clone()
+                .run(store.changes(), shutdown.clone()),
+        );
         let mcp_state = McpState::new(
             state.registry.clone(),
             &cfg,
@@ -73,6 +83,7 @@ impl App {
             state,
             shutdown,
             changes: (changes, store),
+            index_task,
         })
     }
 
@@ -129,6 +140,7 @@ impl App {
         }
         token.cancel();
         let _ = listener_task.await;
+        let _ = self.index_task.await;
         // In-flight calls have their rows committed already; this drains anything queued.
         self.state.registry.shutdown().await;
         // Buffered writes go out with the pool: close waits for connections in use.
@@ -226,24 +238,6 @@ async fn embed_builtins_when_embedder_returns(registry: RegistryService) {
             Err(e) => tracing::warn!(error = %e, "built-in tools not embedded yet; will retry"),
         }
         wait = (wait * 2).min(Duration::from_secs(60));
-    }
-}
-
-/// Loads what the store keeps in memory (the embedded store's vector index) before the server
-/// listens, so the first search does not pay for it. Only `serve` does this: the other
-/// commands that build a registry (import, reindex, seed, eval) load it on their first search,
-/// if they search at all. A database not migrated yet is reported by /ready, and the first
-/// search loads the index.
-async fn warm_up(store: &dyn Store) {
-    let started = std::time::Instant::now();
-    match store.warm_up().await {
-        Ok(Some(vectors)) => tracing::info!(
-            vectors,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "vector index loaded"
-        ),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "vector index not loaded at startup"),
     }
 }
 

@@ -3,13 +3,17 @@
 //!
 //! Series: `http_request_duration_seconds{method,route,status}` (histogram),
 //! `toolbox_tool_executions_total{tool,outcome}`, `toolbox_embedding_*`,
-//! `toolbox_rate_limited_total`, `toolbox_db_pool_connections{state}`.
+//! `toolbox_rate_limited_total`, `toolbox_db_pool_connections{state}`, and the search index's
+//! `toolbox_search_index_{documents,vectors,applied_change,lag_seconds,built}` (sampled here)
+//! with `toolbox_search_index_rebuilds_total{reason}`,
+//! `toolbox_search_index_rebuild_seconds` and `toolbox_search_index_changes_applied_total`.
 
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::embedding::StatsSnapshot;
+use crate::registry::IndexStatus;
 use crate::store::PoolUsage;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -38,8 +42,19 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// The exposition text, with the pool's usage and the embedding counters sampled now.
-pub fn render(pool: PoolUsage, max_connections: u32, embedding: Option<StatsSnapshot>) -> String {
+/// The exposition text, with the pool's usage, the embedding counters and the search index's
+/// figures sampled now.
+pub fn render(
+    pool: PoolUsage,
+    max_connections: u32,
+    embedding: Option<StatsSnapshot>,
+    index: IndexStatus,
+) -> String {
+    metrics::gauge!("toolbox_search_index_built").set(if index.built { 1.0 } else { 0.0 });
+    metrics::gauge!("toolbox_search_index_documents").set(index.documents as f64);
+    metrics::gauge!("toolbox_search_index_vectors").set(index.vectors as f64);
+    metrics::gauge!("toolbox_search_index_applied_change").set(index.applied as f64);
+    metrics::gauge!("toolbox_search_index_lag_seconds").set(index.lag.as_secs_f64());
     if let Some(e) = embedding {
         let set = |name: &'static str, v: u64| metrics::counter!(name).absolute(v);
         metrics::counter!("toolbox_embedding_cache_total", "result" => "hit")

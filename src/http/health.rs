@@ -16,10 +16,11 @@ pub async fn health() -> Json<Value> {
 }
 
 /// The database answers and every migration is applied.
-/// Readiness: the database answers and migrations are applied.
+/// Readiness: the database answers, migrations are applied and the search index is built.
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, description = "Ready", body = Object,
-        example = json!({"status": "ready", "database": "ok", "migrations": "applied"})),
+        example = json!({"status": "ready", "database": "ok", "migrations": "applied",
+            "search_index": {"documents": 3, "vectors": 3}})),
         (status = 503, description = "Not ready", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let unavailable = |detail: String| {
@@ -34,9 +35,18 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
         e
     };
     match state.registry.readiness().await {
-        Ok(true) => Ok(Json(
-            json!({"status": "ready", "database": "ok", "migrations": "applied"}),
-        )),
+        Ok(true) => {
+            let index = state.registry.index_status();
+            if !index.built {
+                let mut e = unavailable("the search index is still being built".into());
+                e = e.with("dependency", json!("search index"));
+                return Err(e);
+            }
+            Ok(Json(json!({
+                "status": "ready", "database": "ok", "migrations": "applied",
+                "search_index": {"documents": index.documents, "vectors": index.vectors},
+            })))
+        }
         Ok(false) => Err(unavailable(
             "database migrations are not applied yet".into(),
         )),
@@ -57,6 +67,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
         state.registry.pool_usage(),
         db.pool_size + db.max_overflow,
         state.registry.embedding_stats(),
+        state.registry.index_status(),
     );
     (
         [(

@@ -211,6 +211,15 @@ fn registry_problem(e: RegistryError) -> ApiError {
                 tracing::error!(error = ?e, "database error");
                 ApiError::internal()
             }
+            RegistryError::IndexNotReady => ApiError::unavailable(
+                "search-index-not-ready",
+                "search index",
+                "the search index is still being built from the database; retry shortly",
+            ),
+            RegistryError::Index(e) => {
+                tracing::error!(error = %e, "search index error");
+                ApiError::internal()
+            }
             RegistryError::Exec(ExecError::Timeout(limit)) => ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "timeout",

@@ -121,6 +121,7 @@ impl RegistryService {
             })
             .collect();
         let inserted = self.store.write_bulk(&items, upsert).await?;
+        self.written().await;
         let mut outcome = ImportOutcome {
             embedded: texts.len(),
             ..Default::default()
@@ -183,6 +184,7 @@ impl RegistryService {
                     .map(|((row, _, hash), v)| (*row, v, hash.as_str()))
                     .collect();
                 let written = self.store.set_embeddings(&rows, &model).await?;
+                self.written().await;
                 p.reembedded += written;
                 p.skipped += rows.len() as u64 - written;
             }

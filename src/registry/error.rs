@@ -38,6 +38,12 @@ pub enum RegistryError {
     /// The call's history row could not be committed, so no answer is given.
     #[error(transparent)]
     History(#[from] LogError),
+    /// The search index has not been built yet (startup, or the store is down since).
+    #[error("the search index is not built yet")]
+    IndexNotReady,
+    /// The search index refused a change (a defect, not the caller's).
+    #[error("search index: {0}")]
+    Index(String),
     /// No execution with this id.
     #[error("no execution with id {0}")]
     ExecutionNotFound(i64),

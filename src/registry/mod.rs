@@ -6,6 +6,7 @@ mod catalog;
 mod error;
 mod executions;
 mod history;
+mod index;
 mod outcome;
 mod search;
 mod seed;
@@ -20,7 +21,8 @@ pub use error::RegistryError;
 pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
 pub use outcome::CallErrorKind;
-pub use search::{Explain, Hit, rank};
+pub use index::{IndexStatus, LiveIndex};
+pub use search::{Candidate, Explain, Hit, Ranked, rank};
 pub use seed::Seeded;
 
 pub use crate::domain::FindQuery;
@@ -28,18 +30,18 @@ pub use crate::domain::FindQuery;
 use crate::config::{Config, ExecutionConfig};
 use crate::domain::{
     Embedding, FieldError, NewTool, SearchMethod, Tool, ToolName, ToolPatch, restore_redacted,
-    split_identifier,
 };
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::Executor;
-use crate::store::{CandidateQuery, SearchFilter, Store, StoredEmbedding, ToolSummary};
+use crate::search_index::IndexFilter;
+use crate::store::{SearchFilter, Store, StoredEmbedding, ToolSummary};
 
 #[derive(Clone)]
 pub struct RegistryService {
     store: Arc<dyn Store>,
     embedder: Arc<dyn Embedder>,
     executor: Executor,
-    dimension: usize,
+    index: Arc<LiveIndex>,
     limits: ExecutionConfig,
     log: ExecutionLog,
 }
@@ -57,10 +59,10 @@ impl RegistryService {
             cfg.execution.retention_days,
         );
         Self {
+            index: Arc::new(LiveIndex::new(store.clone(), cfg.embedding.dimension)),
             store,
             embedder,
             executor,
-            dimension: cfg.embedding.dimension,
             limits: cfg.execution.clone(),
             log,
         }
@@ -93,6 +95,30 @@ impl RegistryService {
     /// Handlers go through the use-case methods.
     pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// This replica's search index, for the composition root (`app`: its build and follow
+    /// task) and for `/ready` and `/metrics` through [`RegistryService::index_status`].
+    pub(crate) fn index(&self) -> &Arc<LiveIndex> {
+        &self.index
+    }
+
+    /// Builds the search index now, for commands that search without serving (`eval`).
+    pub async fn build_index(&self) -> Result<(), RegistryError> {
+        self.index.build("command").await
+    }
+
+    /// What the search index holds.
+    pub fn index_status(&self) -> IndexStatus {
+        self.index.status()
+    }
+
+    /// Makes a committed write visible to this replica's next search (read-your-writes). A
+    /// failure here does not undo the write: the index's follower applies it shortly.
+    async fn written(&self) {
+        if let Err(e) = self.index.catch_up().await {
+            tracing::warn!(error = %e, "search index not brought up to date after a write; it will follow");
+        }
     }
 
     /// Whether the database answers and every migration this binary knows is applied (for
@@ -144,7 +170,9 @@ impl RegistryService {
             model: &model,
             text_hash: &hash,
         };
-        Ok(self.store.insert_tool(&tool, stored).await?)
+        let created = self.store.insert_tool(&tool, stored).await?;
+        self.written().await;
+        Ok(created)
     }
 
     /// Looks a tool up by name.
@@ -187,10 +215,13 @@ impl RegistryService {
             model: &model,
             text_hash: &hash,
         });
-        self.store
+        let stored = self
+            .store
             .update_tool(current.id, &updated, emb)
             .await?
-            .ok_or_else(|| RegistryError::NotFound(name.to_owned()))
+            .ok_or_else(|| RegistryError::NotFound(name.to_owned()))?;
+        self.written().await;
+        Ok(stored)
     }
 
     /// Deletes a tool; its execution history is kept.
@@ -200,6 +231,7 @@ impl RegistryService {
             return Err(RegistryError::Builtin(name.to_owned()));
         }
         if self.store.delete_tool(name).await? {
+            self.written().await;
             Ok(())
         } else {
             Err(RegistryError::NotFound(name.to_owned()))
@@ -224,59 +256,84 @@ impl RegistryService {
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
     pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
         let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
-        let words = split_identifier(&q.query);
-        let candidates = self
-            .store
-            .search_candidates(&CandidateQuery {
-                embedding: &embedding,
-                text: &words,
-                filter: &SearchFilter {
-                    category: q.category.clone(),
-                    tags: q.tags.clone(),
-                },
-                pool: search::pool(q),
-                vector: q.method != SearchMethod::Text,
-                full_text: q.method != SearchMethod::Vector,
-            })
-            .await?;
-        Ok(rank(candidates, q.method, q.threshold, q.limit as usize))
+        let index = self.index.ready().await?;
+        let filter = IndexFilter {
+            category: q.category.clone(),
+            tags: q.tags.clone().unwrap_or_default(),
+        };
+        let gather = search::Gather {
+            embedding: embedding.as_slice(),
+            text: &q.query,
+            filter: &filter,
+            pool: search::pool(q),
+            vector: q.method != SearchMethod::Text,
+            full_text: q.method != SearchMethod::Vector,
+        };
+        let candidates =
+            search::gather(&index, &gather).map_err(|e| RegistryError::Index(e.to_string()))?;
+        let ranked = rank(candidates, q.method, q.threshold, q.limit as usize);
+        self.with_tools(ranked).await
     }
 
     /// The tools nearest to `name`, excluding itself.
     pub async fn similar(&self, name: &str, limit: u32) -> Result<Vec<Hit>, RegistryError> {
         let tool = self.get(name).await?;
-        let Some(embedding) = self.store.tool_embedding(tool.id, self.dimension).await? else {
+        let index = self.index.ready().await?;
+        let Some(vector) = index.vector(tool.id) else {
             return Ok(vec![]);
         };
-        let rows = self
-            .store
-            .search(
-                &embedding,
-                &SearchFilter::default(),
-                i64::from(limit),
-                -1.0,
-                Some(tool.id),
-            )
-            .await?;
-        Ok(rows
+        let nearest = index.vector_top_k(
+            &vector,
+            &IndexFilter::default(),
+            limit as usize,
+            Some(tool.id),
+        );
+        let ranked = nearest
             .into_iter()
             .filter(|(_, similarity)| similarity.is_finite())
             .enumerate()
-            .map(|(i, (tool, similarity))| Hit {
-                tool,
-                similarity,
-                score: similarity,
-                explain: Explain {
-                    method: SearchMethod::Vector.label(),
+            .filter_map(|(i, (id, similarity))| {
+                Some(Ranked {
+                    id,
+                    name: index.name(id)?,
                     similarity,
-                    vector_rank: i + 1,
-                    vector_normalized: None,
-                    text_score: 0.0,
-                    text_rank: None,
-                    text_normalized: None,
-                    vector_weight: None,
-                    rrf_k: None,
-                },
+                    score: similarity,
+                    explain: Explain {
+                        method: SearchMethod::Vector.label(),
+                        similarity,
+                        vector_rank: i + 1,
+                        vector_normalized: None,
+                        text_score: 0.0,
+                        text_rank: None,
+                        text_normalized: None,
+                        vector_weight: None,
+                        rrf_k: None,
+                    },
+                })
+            })
+            .collect();
+        self.with_tools(ranked).await
+    }
+
+    /// The hits of `ranked`, in order, with their tools read from the store in one query; a
+    /// tool deleted since the index saw it is left out.
+    async fn with_tools(&self, ranked: Vec<Ranked>) -> Result<Vec<Hit>, RegistryError> {
+        if ranked.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = ranked.iter().map(|r| r.id).collect();
+        let mut tools: std::collections::HashMap<i64, Tool> = self
+            .store
+            .tools_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        Ok(ranked
+            .into_iter()
+            .filter_map(|r| {
+                let tool = tools.remove(&r.id)?;
+                Some(r.with_tool(tool))
             })
             .collect())
     }

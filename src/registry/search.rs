@@ -1,9 +1,88 @@
-//! Ranking: turns the store's candidates into hits by the requested method (vector, full text
-//! or a fusion of both), after dropping those below the cosine-similarity threshold.
+//! Ranking: gathers candidates from the search index (the nearest tools by embedding and the
+//! best BM25 matches) and orders them by the requested method (vector, full text or a fusion
+//! of both), after dropping those below the cosine-similarity threshold.
+
+use std::collections::HashMap;
 
 use crate::config::SearchConfig;
 use crate::domain::{FindQuery, Fusion, SearchDefaults, SearchMethod, Tool};
-use crate::store::Candidate;
+use crate::search_index::{IndexError, IndexFilter, SearchIndex};
+
+/// A tool found by either side of the index, with both sides' measures.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: i64,
+    /// Ties in the ranking break by name.
+    pub name: Box<str>,
+    /// Cosine similarity to the query embedding (computed for every candidate; -1 for a
+    /// tool without an embedding).
+    pub similarity: f32,
+    /// BM25 score; 0 when the tool is not among the best text matches.
+    pub text_score: f32,
+}
+
+/// What one search asks of the index.
+pub(super) struct Gather<'a> {
+    pub embedding: &'a [f32],
+    pub text: &'a str,
+    pub filter: &'a IndexFilter,
+    /// How many tools to take from each side.
+    pub pool: usize,
+    pub vector: bool,
+    pub full_text: bool,
+}
+
+/// The union of the `pool` nearest tools and the `pool` best text matches, both within
+/// `filter`, each with its similarity and text score.
+pub(super) fn gather(index: &SearchIndex, q: &Gather<'_>) -> Result<Vec<Candidate>, IndexError> {
+    let mut found: HashMap<i64, (f32, f32)> = HashMap::with_capacity(q.pool * 2);
+    if q.vector {
+        for (id, similarity) in index.vector_top_k(q.embedding, q.filter, q.pool, None) {
+            found.insert(id, (similarity, 0.0));
+        }
+    }
+    if q.full_text {
+        for (id, score) in index.text_top_k(q.text, q.filter, q.pool)? {
+            found
+                .entry(id)
+                .or_insert_with(|| (index.similarity(id, q.embedding).unwrap_or(-1.0), 0.0))
+                .1 = score;
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter_map(|(id, (similarity, text_score))| {
+            Some(Candidate {
+                id,
+                name: index.name(id)?,
+                similarity,
+                text_score,
+            })
+        })
+        .collect())
+}
+
+/// A ranked candidate, before its tool is read from the store.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub id: i64,
+    pub name: Box<str>,
+    pub similarity: f32,
+    pub score: f32,
+    pub explain: Explain,
+}
+
+impl Ranked {
+    /// The hit this becomes with its tool.
+    pub fn with_tool(self, tool: Tool) -> Hit {
+        Hit {
+            tool,
+            similarity: self.similarity,
+            score: self.score,
+            explain: self.explain,
+        }
+    }
+}
 
 /// A search hit.
 #[derive(Debug, Clone)]
@@ -29,7 +108,7 @@ pub struct Explain {
     /// Similarity min-max normalised over the candidates (weighted fusion).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector_normalized: Option<f32>,
-    /// Full-text rank score (`ts_rank`); 0 when no query word occurs in the tool.
+    /// Full-text score (BM25); 0 when the tool is not among the best text matches.
     pub text_score: f32,
     /// 1-based rank by text score, absent when no query word occurs in the tool.
     pub text_rank: Option<usize>,
@@ -49,7 +128,7 @@ pub fn rank(
     method: SearchMethod,
     threshold: f32,
     limit: usize,
-) -> Vec<Hit> {
+) -> Vec<Ranked> {
     let mut kept: Vec<Candidate> = candidates
         .into_iter()
         .filter(|c| c.similarity >= threshold)
@@ -65,7 +144,7 @@ pub fn rank(
             (lo.min(c.similarity), hi.max(c.similarity))
         });
     let max_text = kept.iter().map(|c| c.text_score).fold(0.0, f32::max);
-    let mut hits: Vec<Hit> = kept
+    let mut hits: Vec<Ranked> = kept
         .into_iter()
         .zip(vector_ranks.into_iter().zip(text_ranks))
         .map(|(c, (vector_rank, text_rank))| {
@@ -106,8 +185,9 @@ pub fn rank(
                     1.0 / (k + vector_rank as f32) + text
                 }
             };
-            Hit {
-                tool: c.tool,
+            Ranked {
+                id: c.id,
+                name: c.name,
                 similarity: c.similarity,
                 score,
                 explain,
@@ -118,7 +198,7 @@ pub fn rank(
         b.score
             .total_cmp(&a.score)
             .then_with(|| b.similarity.total_cmp(&a.similarity))
-            .then_with(|| a.tool.name.cmp(&b.tool.name))
+            .then_with(|| a.name.cmp(&b.name))
     });
     hits.truncate(limit);
     hits
@@ -133,7 +213,7 @@ fn ranks(cands: &[Candidate], key: impl Fn(&Candidate) -> Option<f32>) -> Vec<Op
         .collect();
     order.sort_by(|a, b| {
         b.1.total_cmp(&a.1)
-            .then_with(|| cands[a.0].tool.name.cmp(&cands[b.0].tool.name))
+            .then_with(|| cands[a.0].name.cmp(&cands[b.0].name))
     });
     let mut out = vec![None; cands.len()];
     for (r, (i, _)) in order.into_iter().enumerate() {
@@ -144,8 +224,8 @@ fn ranks(cands: &[Candidate], key: impl Fn(&Candidate) -> Option<f32>) -> Vec<Op
 
 /// How many candidates each side contributes: the limit itself for one method; for a
 /// fusion, more, so a tool ranked low by one side but high by the other can still win.
-pub(super) fn pool(q: &FindQuery) -> i64 {
-    let limit = i64::from(q.limit);
+pub(super) fn pool(q: &FindQuery) -> usize {
+    let limit = q.limit as usize;
     match q.method {
         SearchMethod::Hybrid(_) => (limit * 4).clamp(50, 1_000).max(limit),
         _ => limit,
@@ -171,31 +251,16 @@ mod tests {
     use super::*;
 
     fn cand(name: &str, similarity: f32, text_score: f32) -> Candidate {
-        let now = chrono::Utc::now();
         Candidate {
-            tool: Tool {
-                id: 0,
-                name: name.into(),
-                description: String::new(),
-                long_description: None,
-                category: "general".into(),
-                tags: vec![],
-                examples: vec![],
-                input_schema: serde_json::json!({"type": "object"}),
-                output_schema: None,
-                version: "1.0.0".into(),
-                author: None,
-                config: serde_json::json!({}),
-                created_at: now,
-                updated_at: now,
-            },
+            id: 0,
+            name: name.into(),
             similarity,
             text_score,
         }
     }
 
-    fn order(hits: &[Hit]) -> Vec<&str> {
-        hits.iter().map(|h| h.tool.name.as_str()).collect()
+    fn order(hits: &[Ranked]) -> Vec<&str> {
+        hits.iter().map(|h| &*h.name).collect()
     }
 
     fn pool() -> Vec<Candidate> {

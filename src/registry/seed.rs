@@ -87,6 +87,7 @@ impl RegistryService {
         }
         if !items.is_empty() {
             self.store.write_bulk(&items, true).await?;
+            self.written().await;
         }
         Ok(Seeded {
             written: items.len(),

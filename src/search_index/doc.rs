@@ -13,6 +13,8 @@ const MAX_SCHEMA_DEPTH: usize = 4;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexDoc {
     pub id: i64,
+    /// The tool's name as registered (ranking breaks ties by it).
+    pub name: String,
     /// The category, matched exactly by a filter.
     pub category: String,
     /// The tags, matched exactly (all of them) by a filter.
@@ -41,6 +43,7 @@ impl IndexDoc {
         };
         Self {
             id: tool.id,
+            name: tool.name.clone(),
             category: tool.category.clone(),
             tags: tool.tags.clone(),
             name_words: split_identifier(&tool.name),

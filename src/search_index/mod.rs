@@ -58,6 +58,8 @@ pub struct SearchIndex {
     dimension: usize,
     text: TextIndex,
     vectors: RwLock<Vectors>,
+    /// Each tool's name, by id.
+    names: RwLock<std::collections::HashMap<i64, Box<str>>>,
     /// One batch at a time, so the text and vector sides apply batches in the same order.
     writing: Mutex<()>,
     generation: AtomicU64,
@@ -70,6 +72,7 @@ impl SearchIndex {
             dimension,
             text: TextIndex::new()?,
             vectors: RwLock::new(Vectors::new(dimension)),
+            names: RwLock::default(),
             writing: Mutex::new(()),
             generation: AtomicU64::new(0),
         })
@@ -121,6 +124,15 @@ impl SearchIndex {
         }
         self.text.apply(&upserts, &removals)?;
         {
+            let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
+            for id in &removals {
+                names.remove(id);
+            }
+            for doc in &upserts {
+                names.insert(doc.id, doc.name.as_str().into());
+            }
+        }
+        {
             let mut v = self.vectors.write().unwrap_or_else(|e| e.into_inner());
             for &id in &removals {
                 v.remove(id);
@@ -134,6 +146,15 @@ impl SearchIndex {
         }
         self.generation.fetch_add(1, Ordering::Release);
         Ok(())
+    }
+
+    /// The name of tool `id`, if the index holds it.
+    pub fn name(&self, id: i64) -> Option<Box<str>> {
+        self.names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
     }
 
     /// How many tools the index holds.

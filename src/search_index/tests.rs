@@ -5,6 +5,7 @@ use super::*;
 fn doc(id: i64, name: &str, description: &str, category: &str, tags: &[&str]) -> IndexDoc {
     IndexDoc {
         id,
+        name: name.into(),
         category: category.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         name_words: crate::domain::split_identifier(name),

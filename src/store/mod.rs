@@ -21,7 +21,7 @@ use secrecy::ExposeSecret;
 pub use postgres::{PgStore, TOOLS_CHANGED_CHANNEL};
 pub use scratch::ScratchDatabase;
 pub use types::{
-    BulkItem, Candidate, CandidateQuery, EmbeddingState, ExecutionRecord, ExecutionStats,
+    BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, IndexRow,
     MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError, StoredEmbedding,
     StoredExecution, ToolSummary, embedding_is_current,
 };
@@ -72,12 +72,6 @@ pub trait Store: Send + Sync {
     /// Whether the database answers a trivial query.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Loads what the store keeps in memory (SQLite: its vector index) before the server
-    /// listens, so the first search does not pay for it; how many vectors, if it keeps any.
-    async fn warm_up(&self) -> Result<Option<usize>, StoreError> {
-        Ok(None)
-    }
-
     /// One item after every committed change to the catalogue of tools (and once after a
     /// reconnect, when changes may have been missed), until the stream is dropped. Items carry
     /// no data: a reader that falls behind misses nothing but repeats. Must be called inside a
@@ -127,26 +121,27 @@ pub trait Store: Send + Sync {
     /// Each category with its number of tools, largest first.
     async fn category_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
-    /// The `limit` tools nearest to `query` that pass `filter`, above `threshold`, best first.
-    async fn search(
-        &self,
-        query: &Embedding,
-        filter: &SearchFilter,
-        limit: i64,
-        threshold: f32,
-        exclude_id: Option<i64>,
-    ) -> Result<Vec<(Tool, f32)>, StoreError>;
+    /// Tools by id, in no particular order; ids without a tool are left out.
+    async fn tools_by_ids(&self, ids: &[i64]) -> Result<Vec<Tool>, StoreError>;
 
-    /// The union of the nearest tools and the best full-text matches, for fusion.
-    async fn search_candidates(&self, q: &CandidateQuery<'_>)
-    -> Result<Vec<Candidate>, StoreError>;
+    /// The position of the newest entry of the change log (0 when it is empty). Every tool
+    /// written by a transaction committed before this call has an entry at or below it.
+    async fn change_position(&self) -> Result<i64, StoreError>;
 
-    /// A tool's stored embedding, to search for its neighbours.
-    async fn tool_embedding(
-        &self,
-        id: i64,
-        dimension: usize,
-    ) -> Result<Option<Embedding>, StoreError>;
+    /// Up to `limit` entries of the change log after `after`, in commit order.
+    async fn changes_since(&self, after: i64, limit: i64) -> Result<ChangesSince, StoreError>;
+
+    /// Forgets change-log entries older than `older_than`, always keeping the newest; a
+    /// reader further behind is told to reload. Returns how many went.
+    async fn prune_changes(&self, older_than: std::time::Duration) -> Result<u64, StoreError>;
+
+    /// Up to `limit` tools with `id > after`, by id, with their embeddings: a page of a
+    /// full load of the search index.
+    async fn index_rows_after(&self, after: i64, limit: i64)
+    -> Result<Vec<IndexRow>, StoreError>;
+
+    /// The tools among `ids` that exist, with their embeddings.
+    async fn index_rows(&self, ids: &[i64]) -> Result<Vec<IndexRow>, StoreError>;
 
     /// Writes a batch of execution rows in one transaction and returns their ids, in order.
     async fn insert_executions(&self, recs: &[ExecutionRecord]) -> Result<Vec<i64>, StoreError>;
@@ -259,14 +254,23 @@ macro_rules! forward_store_methods {
             async fn category_counts(&self) -> Result<Vec<(String, i64)>, $crate::store::StoreError> {
                 <$t>::category_counts(self).await
             }
-            async fn search(&self, query: &$crate::domain::Embedding, filter: &$crate::store::SearchFilter, limit: i64, threshold: f32, exclude_id: Option<i64>) -> Result<Vec<($crate::domain::Tool, f32)>, $crate::store::StoreError> {
-                <$t>::search(self, query, filter, limit, threshold, exclude_id).await
+            async fn tools_by_ids(&self, ids: &[i64]) -> Result<Vec<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::tools_by_ids(self, ids).await
             }
-            async fn search_candidates(&self, q: &$crate::store::CandidateQuery<'_>) -> Result<Vec<$crate::store::Candidate>, $crate::store::StoreError> {
-                <$t>::search_candidates(self, q).await
+            async fn change_position(&self) -> Result<i64, $crate::store::StoreError> {
+                <$t>::change_position(self).await
             }
-            async fn tool_embedding(&self, id: i64, dimension: usize) -> Result<Option<$crate::domain::Embedding>, $crate::store::StoreError> {
-                <$t>::tool_embedding(self, id, dimension).await
+            async fn changes_since(&self, after: i64, limit: i64) -> Result<$crate::store::ChangesSince, $crate::store::StoreError> {
+                <$t>::changes_since(self, after, limit).await
+            }
+            async fn prune_changes(&self, older_than: std::time::Duration) -> Result<u64, $crate::store::StoreError> {
+                <$t>::prune_changes(self, older_than).await
+            }
+            async fn index_rows_after(&self, after: i64, limit: i64) -> Result<Vec<$crate::store::IndexRow>, $crate::store::StoreError> {
+                <$t>::index_rows_after(self, after, limit).await
+            }
+            async fn index_rows(&self, ids: &[i64]) -> Result<Vec<$crate::store::IndexRow>, $crate::store::StoreError> {
+                <$t>::index_rows(self, ids).await
             }
             async fn insert_executions(&self, recs: &[$crate::store::ExecutionRecord]) -> Result<Vec<i64>, $crate::store::StoreError> {
                 <$t>::insert_executions(self, recs).await

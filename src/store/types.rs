@@ -158,27 +158,40 @@ pub struct ExecutionStats {
     pub p99_ms: Option<f64>,
 }
 
-/// What to fetch: either side can be switched off (vector-only, text-only searches).
+/// A tool as the search index reads it: the tool and its stored embedding, if any.
 #[derive(Debug, Clone)]
-pub struct CandidateQuery<'a> {
-    pub embedding: &'a Embedding,
-    /// The query's words, identifier-split (`domain::split_identifier`).
-    pub text: &'a str,
-    pub filter: &'a SearchFilter,
-    /// How many tools to take from each side.
-    pub pool: i64,
-    pub vector: bool,
-    pub full_text: bool,
+pub struct IndexRow {
+    pub tool: Tool,
+    pub embedding: Option<Vec<f32>>,
 }
 
-/// A tool found by either side, with both sides' measures.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub tool: Tool,
-    /// Cosine similarity to the query embedding (computed for every candidate).
-    pub similarity: f32,
-    /// Full-text rank score (`ts_rank`; 0 when the tool has no query word).
-    pub text_score: f32,
+/// What the change log holds after a position (see [`Store::changes_since`]).
+///
+/// [`Store::changes_since`]: crate::store::Store::changes_since
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangesSince {
+    /// The tools written after the position, in commit order (an id may repeat), and the
+    /// position of the last one; no ids means nothing was written since.
+    Changed { ids: Vec<i64>, upto: i64 },
+    /// The log no longer reaches back to the position (it was pruned), or says that
+    /// everything may have changed (a `TRUNCATE`): whoever follows it must reload.
+    Reload,
+}
+
+impl ChangesSince {
+    /// Reads a page of the log, `(seq, tool id)` in order, from a reader at `after`: a `None`
+    /// id is a `TRUNCATE` (everything changed), and a reader below `horizon` (the last entry
+    /// pruned) has missed entries.
+    pub(crate) fn from_log(after: i64, horizon: i64, rows: Vec<(i64, Option<i64>)>) -> Self {
+        if after < horizon || rows.iter().any(|(_, id)| id.is_none()) {
+            return ChangesSince::Reload;
+        }
+        let upto = rows.last().map_or(after, |(seq, _)| *seq);
+        ChangesSince::Changed {
+            ids: rows.into_iter().filter_map(|(_, id)| id).collect(),
+            upto,
+        }
+    }
 }
 
 /// What the store knows about an existing tool's embedding.

@@ -13,7 +13,7 @@ use toolbox::Config;
 use toolbox::domain::{Embedding, NewTool, ToolPatch};
 use toolbox::embedding::BuiltinEmbedder;
 use toolbox::store::{
-    self, BulkItem, CandidateQuery, ExecutionRecord, OutcomeFilter, SearchFilter, Store,
+    self, BulkItem, ChangesSince, ExecutionRecord, OutcomeFilter, SearchFilter, Store,
     StoreError, StoredEmbedding,
 };
 
@@ -48,8 +48,9 @@ contract!(
     a_duplicate_name_is_a_conflict,
     listing_filters_by_category_and_tags_and_pages_after_a_name,
     category_counts_are_largest_first,
-    search_orders_by_similarity_and_applies_threshold_and_exclude,
-    candidates_come_from_both_sides,
+    every_write_is_in_the_change_log_in_commit_order,
+    index_rows_come_in_pages_by_id_with_their_embeddings,
+    a_reader_behind_the_pruned_log_is_told_to_reload,
     executions_are_recorded_listed_by_cursor_and_counted,
     bulk_upsert_writes_every_item,
     a_write_reaches_the_change_stream,
@@ -221,69 +222,74 @@ async fn category_counts_are_largest_first(store: Arc<dyn Store>) {
     );
 }
 
-async fn search_orders_by_similarity_and_applies_threshold_and_exclude(store: Arc<dyn Store>) {
-    let weather = insert(
-        store.as_ref(),
-        &tool("weather", "rain forecast for a city", "w", &[]),
-    )
-    .await;
-    insert(
-        store.as_ref(),
-        &tool("rain", "rain gauge reading", "w", &[]),
-    )
-    .await;
-    insert(
-        store.as_ref(),
-        &tool("stocks", "share prices on the exchange", "f", &[]),
-    )
-    .await;
-    let q = embed("rain forecast for a city");
-    let all = SearchFilter::default();
-    let hits = store.search(&q, &all, 10, -1.0, None).await.unwrap();
-    assert_eq!(hits[0].0.name, "weather");
-    assert!(hits.windows(2).all(|w| w[0].1 >= w[1].1), "not best first");
-    let above = store
-        .search(&q, &all, 10, hits[1].1 + 1e-4, None)
-        .await
-        .unwrap();
-    assert_eq!(above.len(), 1);
-    let without = store
-        .search(&q, &all, 10, -1.0, Some(weather.id))
-        .await
-        .unwrap();
-    assert!(without.iter().all(|(t, _)| t.name != "weather"));
+async fn every_write_is_in_the_change_log_in_commit_order(store: Arc<dyn Store>) {
+    let start = store.change_position().await.unwrap();
+    let a = insert(store.as_ref(), &tool("a", "first tool", "w", &[])).await;
+    let edited = tool("a", "first tool, edited", "w", &[]);
+    store.update_tool(a.id, &edited, None).await.unwrap();
+    let b = insert(store.as_ref(), &tool("b", "second tool", "w", &[])).await;
+    assert!(store.delete_tool("a").await.unwrap());
+    let ChangesSince::Changed { ids, upto } = store.changes_since(start, 100).await.unwrap() else {
+        panic!("the log reaches back to where it started");
+    };
+    assert_eq!(ids, [a.id, a.id, b.id, a.id]);
+    assert_eq!(upto, store.change_position().await.unwrap());
+    assert_eq!(
+        store.changes_since(upto, 100).await.unwrap(),
+        ChangesSince::Changed { ids: vec![], upto }
+    );
+    let ChangesSince::Changed { ids: first_two, .. } =
+        store.changes_since(start, 2).await.unwrap()
+    else {
+        panic!("a page of the log");
+    };
+    assert_eq!(first_two, [a.id, a.id]);
+    // Reading what the entries name: the deleted tool is gone, the other has its embedding.
+    let rows = store.index_rows(&[a.id, b.id]).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].tool.name, "b");
+    assert_eq!(rows[0].embedding.as_ref().map(Vec::len), Some(DIM));
+    let tools = store.tools_by_ids(&[b.id, a.id, 9_999_999]).await.unwrap();
+    assert_eq!(tools.len(), 1);
+    assert_eq!(tools[0].name, "b");
 }
 
-async fn candidates_come_from_both_sides(store: Arc<dyn Store>) {
-    insert(
-        store.as_ref(),
-        &tool("weather", "rain forecast for a city", "w", &[]),
-    )
-    .await;
-    insert(
-        store.as_ref(),
-        &tool("stocks", "share prices on the exchange", "f", &[]),
-    )
-    .await;
-    let e = embed("rain forecast");
-    let filter = SearchFilter::default();
-    let q = CandidateQuery {
-        embedding: &e,
-        text: "exchange",
-        filter: &filter,
-        pool: 1,
-        vector: true,
-        full_text: true,
-    };
-    let mut names: Vec<String> = store
-        .search_candidates(&q)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.tool.name)
-        .collect();
-    names.sort();
-    assert_eq!(names, ["stocks", "weather"]);
+async fn index_rows_come_in_pages_by_id_with_their_embeddings(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for name in ["c", "a", "b"] {
+        ids.push(insert(store.as_ref(), &tool(name, "a tool", "w", &["x"])).await.id);
+    }
+    let first = store.index_rows_after(0, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.tool.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    let rest = store.index_rows_after(first[1].tool.id, 2).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].tool.name, "b");
+    assert_eq!(rest[0].tool.tags, ["x"]);
+    let e = rest[0].embedding.as_ref().expect("embedding read back");
+    let expected = embed(&tool("b", "a tool", "w", &["x"]).embedded_text());
+    assert_eq!(e.as_slice(), expected.as_slice());
+}
+
+async fn a_reader_behind_the_pruned_log_is_told_to_reload(store: Arc<dyn Store>) {
+    let start = store.change_position().await.unwrap();
+    insert(store.as_ref(), &tool("a", "first", "w", &[])).await;
+    insert(store.as_ref(), &tool("b", "second", "w", &[])).await;
+    let newest = store.change_position().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Everything but the newest entry is older than zero seconds.
+    assert!(store.prune_changes(Duration::ZERO).await.unwrap() >= 1);
+    assert_eq!(store.change_position().await.unwrap(), newest);
+    assert_eq!(
+        store.changes_since(start, 100).await.unwrap(),
+        ChangesSince::Reload
+    );
+    assert_eq!(
+        store.changes_since(newest, 100).await.unwrap(),
+        ChangesSince::Changed { ids: vec![], upto: newest }
+    );
 }
 
 async fn executions_are_recorded_listed_by_cursor_and_counted(store: Arc<dyn Store>) {

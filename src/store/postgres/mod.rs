@@ -9,7 +9,7 @@ mod catalog;
 mod changes;
 mod executions;
 mod schema;
-mod search;
+mod index_feed;
 mod tools;
 
 use std::str::FromStr;

@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::PgStore;
-use crate::domain::{Embedding, NewTool, Tool};
+use crate::domain::{NewTool, Tool};
 use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary, decode_each};
 
 /// Columns every tool query returns (the embedding is never read back).
@@ -70,13 +70,6 @@ struct SummaryRow {
     input_schema: Json<Box<RawValue>>,
     version: String,
     created_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ScoredRow {
-    #[sqlx(flatten)]
-    tool: ToolRow,
-    similarity: f64,
 }
 
 impl PgStore {
@@ -241,69 +234,6 @@ impl PgStore {
                 created_at: r.created_at,
             })
             .collect())
-    }
-
-    /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping
-    /// those below `threshold` similarity, best first.
-    ///
-    /// Uses the HNSW index; with `hnsw.iterative_scan` (set per connection) a filtered search
-    /// keeps scanning until it has `limit` matching rows. The materialized CTE restores strict
-    /// order, which `relaxed_order` does not guarantee, and applies the threshold after the
-    /// index scan so the scan itself stays an index scan.
-    pub async fn search(
-        &self,
-        query: &Embedding,
-        filter: &SearchFilter,
-        limit: i64,
-        threshold: f32,
-        exclude_id: Option<i64>,
-    ) -> Result<Vec<(Tool, f32)>, StoreError> {
-        let sql = format!(
-            "WITH nearest AS MATERIALIZED ( \
-               SELECT id, embedding <=> $1 AS distance FROM tools \
-               WHERE embedding IS NOT NULL \
-                 AND ($2::text IS NULL OR category = $2) AND ($3::text[] IS NULL OR tags @> $3) \
-                 AND ($6::bigint IS NULL OR id <> $6) \
-               ORDER BY embedding <=> $1 LIMIT $4 \
-             ) \
-             SELECT {cols}, (1 - n.distance)::float8 AS similarity \
-             FROM nearest n JOIN tools t ON t.id = n.id \
-             WHERE 1 - n.distance >= $5 \
-             ORDER BY n.distance, t.name",
-            cols = TOOL_COLUMNS
-                .split(", ")
-                .map(|c| format!("t.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
-            .bind(Vector::from(query.as_slice().to_vec()))
-            .bind(&filter.category)
-            .bind(&filter.tags)
-            .bind(limit)
-            .bind(f64::from(threshold))
-            .bind(exclude_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(decode_each::<_, ScoredRow>(rows, "tools")
-            .into_iter()
-            .map(|r| (Tool::from(r.tool), r.similarity as f32))
-            .collect())
-    }
-
-    /// A tool's stored embedding, to search for its neighbours.
-    pub async fn tool_embedding(
-        &self,
-        id: i64,
-        dimension: usize,
-    ) -> Result<Option<Embedding>, StoreError> {
-        let v: Option<Option<Vector>> =
-            sqlx::query_scalar("SELECT embedding FROM tools WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(v.flatten()
-            .and_then(|v| Embedding::parse(v.to_vec(), dimension).ok()))
     }
 }
 

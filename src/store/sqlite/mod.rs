@@ -9,18 +9,15 @@ mod bulk;
 mod catalog;
 mod executions;
 mod schema;
-mod search;
+mod index_feed;
 mod tools;
 mod vec_ext;
-mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::AssertSqlSafe;
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -40,8 +37,6 @@ pub struct SqliteStore {
     /// Fires after each committed change to the catalogue of tools (what PostgreSQL's
     /// `NOTIFY` does across replicas, for this one process).
     changes: tokio::sync::broadcast::Sender<()>,
-    /// The exact in-memory vector index every vector search reads.
-    vectors: Arc<vectors::VectorIndex>,
 }
 
 impl SqliteStore {
@@ -81,7 +76,6 @@ impl SqliteStore {
             writer,
             path,
             changes: tokio::sync::broadcast::channel(16).0,
-            vectors: Arc::default(),
         })
     }
 
@@ -93,43 +87,6 @@ impl SqliteStore {
     /// Announces a committed change to the catalogue (no receiver is not an error).
     fn tools_changed(&self) {
         let _ = self.changes.send(());
-    }
-
-    /// Loads the vector index (otherwise the first search does), and returns how many
-    /// vectors it holds.
-    pub async fn load_vectors(&self) -> Result<usize, StoreError> {
-        self.vectors.sync(&self.reader).await?;
-        Ok(self.vectors.len())
-    }
-
-    /// The ids of the `k` tools nearest to `query` among those matching `filter`, best first,
-    /// from the in-memory index brought up to date first. `exclude` is never returned.
-    async fn nearest_ids(
-        &self,
-        query: &[f32],
-        filter: &crate::store::SearchFilter,
-        k: i64,
-        exclude: Option<i64>,
-    ) -> Result<Vec<i64>, StoreError> {
-        self.vectors.sync(&self.reader).await?;
-        let only = if !filter.is_empty() {
-            let sql = format!(
-                "SELECT t.id FROM tools t WHERE {}",
-                tools::filter_sql(filter)
-            );
-            Some(
-                sqlx::query_scalar(AssertSqlSafe(sql))
-                    .bind(None::<i64>)
-                    .bind(&filter.category)
-                    .bind(tools::tags_param(filter))
-                    .fetch_all(&self.reader)
-                    .await?,
-            )
-        } else {
-            None
-        };
-        let k = usize::try_from(k).unwrap_or(0);
-        Ok(self.vectors.nearest(query, k, only, exclude).await)
     }
 
     /// The pool serving reads.
@@ -230,10 +187,6 @@ crate::store::forward_store_methods!(SqliteStore {
 
     async fn is_up_to_date(&self) -> Result<bool, StoreError> {
         schema::is_up_to_date(self).await
-    }
-
-    async fn warm_up(&self) -> Result<Option<usize>, StoreError> {
-        self.load_vectors().await.map(Some)
     }
 
     /// One process owns the file, so no database channel is needed: the store announces

@@ -7,8 +7,8 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
-use super::{SqliteStore, timestamp, vector_blob, vector_from_blob};
-use crate::domain::{Embedding, NewTool, Tool};
+use super::{SqliteStore, timestamp, vector_blob};
+use crate::domain::{NewTool, Tool};
 use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary, decode_each};
 
 /// Columns every tool query returns (the embedding is never read back), prefixed `t.`.
@@ -84,13 +84,6 @@ struct SummaryRow {
     input_schema: Json<Box<RawValue>>,
     version: String,
     created_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ScoredRow {
-    #[sqlx(flatten)]
-    tool: Row,
-    score: f64,
 }
 
 /// The filter's tags, deduplicated, as the JSON array [`filter_sql`] binds.
@@ -223,124 +216,7 @@ impl SqliteStore {
             })
             .collect())
     }
-
-    /// The `limit` tools nearest to `query` by cosine distance that pass `filter`, dropping
-    /// those below `threshold` similarity, best first.
-    ///
-    /// Exact: the in-memory index scores every tool passing the filter before ranking, so a
-    /// filtered search returns `limit` tools whenever that many match.
-    pub async fn search(
-        &self,
-        query: &Embedding,
-        filter: &SearchFilter,
-        limit: i64,
-        threshold: f32,
-        exclude_id: Option<i64>,
-    ) -> Result<Vec<(Tool, f32)>, StoreError> {
-        let ids = self
-            .nearest_ids(query.as_slice(), filter, limit, exclude_id)
-            .await?;
-        let sql = format!(
-            "WITH scored AS MATERIALIZED ( \
-               SELECT t.id, vec_distance_cosine(t.embedding, ?1) AS distance \
-               FROM json_each(?2) n JOIN tools t ON t.id = n.value \
-             ) \
-             SELECT {TOOL_COLUMNS}, 1.0 - s.distance AS score \
-             FROM scored s JOIN tools t ON t.id = s.id \
-             WHERE 1.0 - s.distance >= ?3 \
-             ORDER BY s.distance, t.name"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
-            .bind(vector_blob(query.as_slice()))
-            .bind(Value::from(ids).to_string())
-            .bind(f64::from(threshold))
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(decode_each::<_, ScoredRow>(rows, "tools")
-            .into_iter()
-            .map(|r| (Tool::from(r.tool), r.score as f32))
-            .collect())
-    }
-
-    /// The `limit` tools whose text best matches `query` (FTS5 `bm25`, columns weighted like
-    /// PostgreSQL's A/B/C), best first, with their relevance (higher is better).
-    pub async fn text_search(
-        &self,
-        query: &str,
-        filter: &SearchFilter,
-        limit: i64,
-    ) -> Result<Vec<(Tool, f32)>, StoreError> {
-        let Some(expr) = match_expression(query) else {
-            return Ok(vec![]);
-        };
-        let sql = format!(
-            "WITH matched AS MATERIALIZED ( \
-               SELECT rowid AS id, -bm25(tools_fts, 1.0, 0.5, 0.2) AS rank \
-               FROM tools_fts WHERE tools_fts MATCH ?1 \
-             ) \
-             SELECT {TOOL_COLUMNS}, m.rank AS score FROM matched m JOIN tools t ON t.id = m.id \
-             WHERE {filter} ORDER BY m.rank DESC, t.name LIMIT ?4",
-            filter = filter_sql(filter)
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
-            .bind(expr)
-            .bind(&filter.category)
-            .bind(tags_param(filter))
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(decode_each::<_, ScoredRow>(rows, "tools")
-            .into_iter()
-            .map(|r| (Tool::from(r.tool), r.score as f32))
-            .collect())
-    }
-
-    /// A tool's stored embedding, to search for its neighbours.
-    pub async fn tool_embedding(
-        &self,
-        id: i64,
-        dimension: usize,
-    ) -> Result<Option<Embedding>, StoreError> {
-        let v: Option<Option<Vec<u8>>> =
-            sqlx::query_scalar("SELECT embedding FROM tools WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(&self.reader)
-                .await?;
-        Ok(v.flatten()
-            .and_then(|b| Embedding::parse(vector_from_blob(&b), dimension).ok()))
-    }
 }
-
-/// An FTS5 query matching any word of `query`: each word is quoted, so no user input is read
-/// as FTS5 syntax. English stop words are left out, as PostgreSQL's `english` configuration
-/// does: they match nearly every tool, carry no weight in the ranking, and would make a search
-/// rank most of the catalogue. `None` when the query has no other words.
-pub(super) fn match_expression(query: &str) -> Option<String> {
-    let words: Vec<String> = query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .filter(|w| STOP_WORDS.binary_search(&w.as_str()).is_err())
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" OR "))
-}
-
-/// PostgreSQL's English stop words (`tsearch_data/english.stop`, from Snowball), sorted.
-#[rustfmt::skip]
-const STOP_WORDS: [&str; 127] = [
-    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
-    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
-    "by", "can", "did", "do", "does", "doing", "don", "down", "during", "each", "few", "for",
-    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
-    "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
-    "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once",
-    "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "s", "same", "she",
-    "should", "so", "some", "such", "t", "than", "that", "the", "their", "theirs", "them",
-    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
-    "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
-    "who", "whom", "why", "will", "with", "you", "your", "yours", "yourself", "yourselves",
-];
 
 /// Inserts a tool with its tags and text index, inside `tx`.
 pub(super) async fn insert_in(
@@ -461,19 +337,4 @@ fn conflict_or(e: sqlx::Error, name: &str) -> StoreError {
         }
     }
     StoreError::from(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::match_expression;
-
-    #[test]
-    fn the_match_expression_quotes_each_word_and_leaves_out_stop_words() {
-        assert_eq!(
-            match_expression("Convert an amount of money AT the rate\"*").as_deref(),
-            Some("\"convert\" OR \"amount\" OR \"money\" OR \"rate\"")
-        );
-        assert_eq!(match_expression("the of and"), None);
-        assert_eq!(match_expression("  "), None);
-    }
 }
