@@ -1,9 +1,9 @@
-//! The store: which database, its pool, and the vector index parameters.
+//! The store: which database and its pool.
 //!
 //! Reads `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`], the embedded SQLite file),
-//! `DB_POOL_SIZE` (10), `DB_MAX_OVERFLOW` (10), `DB_POOL_TIMEOUT` (5 seconds),
-//! `MIGRATE_ON_START` (true), `HNSW_M` (16), `HNSW_EF_CONSTRUCTION` (64) and
-//! `HNSW_EF_SEARCH` (100).
+//! `DB_POOL_SIZE` (10), `DB_MAX_OVERFLOW` (10), `DB_POOL_TIMEOUT` (5 seconds) and
+//! `MIGRATE_ON_START` (true). (`HNSW_*` are gone with the HNSW index: search runs in the
+//! process, see `search_index`.)
 
 use std::time::Duration;
 
@@ -30,9 +30,6 @@ pub struct DatabaseConfig {
     pub pool_timeout: Duration,
     /// Whether to apply migrations at startup (`toolbox serve`).
     pub migrate_on_start: bool,
-    pub hnsw_m: u32,
-    pub hnsw_ef_construction: u32,
-    pub hnsw_ef_search: u32,
 }
 
 impl DatabaseConfig {
@@ -59,9 +56,6 @@ impl DatabaseConfig {
             max_overflow: env.parse("DB_MAX_OVERFLOW", 10)?,
             pool_timeout: Duration::from_secs_f64(env.parse_positive("DB_POOL_TIMEOUT", 5.0)?),
             migrate_on_start: env.parse("MIGRATE_ON_START", true)?,
-            hnsw_m: env.parse("HNSW_M", 16)?,
-            hnsw_ef_construction: env.parse("HNSW_EF_CONSTRUCTION", 64)?,
-            hnsw_ef_search: env.parse("HNSW_EF_SEARCH", 100)?,
         })
     }
 }

@@ -25,7 +25,4 @@ pub use find::{FindQuery, FindRequest, MAX_QUERY_CHARS, SearchDefaults};
 pub use integer::optional_integer;
 pub use pointer::{escape_token, pointer_of};
 pub use search::{Fusion, FusionKind, SearchMethod};
-pub use tool::{
-    NewTool, SearchText, Tool, ToolName, ToolPatch, check_filter, embedded_text, search_text,
-    split_identifier,
-};
+pub use tool::{NewTool, Tool, ToolName, ToolPatch, check_filter, embedded_text, split_identifier};

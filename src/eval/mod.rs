@@ -99,7 +99,10 @@ pub async fn evaluate(
     let state = app::build_state(cfg, false).await?;
     let registry = state.registry;
     // Built before registering, so each write below is applied to it as it is made.
-    registry.build_index().await.context("building the search index")?;
+    registry
+        .build_index()
+        .await
+        .context("building the search index")?;
     let defs = load_tools(tools)?;
     let labelled = load_queries(queries)?;
     let count = defs.len();

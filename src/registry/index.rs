@@ -307,4 +307,3 @@ async fn apply(index: &Arc<SearchIndex>, batch: Vec<Change>) -> Result<(), Regis
         .map_err(|e| RegistryError::Index(e.to_string()))?
         .map_err(|e| RegistryError::Index(e.to_string()))
 }
-

@@ -124,15 +124,6 @@ impl SearchIndex {
         }
         self.text.apply(&upserts, &removals)?;
         {
-            let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
-            for id in &removals {
-                names.remove(id);
-            }
-            for doc in &upserts {
-                names.insert(doc.id, doc.name.as_str().into());
-            }
-        }
-        {
             let mut v = self.vectors.write().unwrap_or_else(|e| e.into_inner());
             for &id in &removals {
                 v.remove(id);
@@ -142,6 +133,16 @@ impl SearchIndex {
                     Some(e) => v.upsert(doc.id, e, &doc.category, &doc.tags),
                     None => v.remove(doc.id),
                 }
+            }
+        }
+        // Last, so a tool counted by `len` is searchable by text and by vector.
+        {
+            let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
+            for id in &removals {
+                names.remove(id);
+            }
+            for doc in &upserts {
+                names.insert(doc.id, doc.name.as_str().into());
             }
         }
         self.generation.fetch_add(1, Ordering::Release);
@@ -157,9 +158,10 @@ impl SearchIndex {
             .cloned()
     }
 
-    /// How many tools the index holds.
+    /// How many tools the index holds: those of every batch applied in full (a search may
+    /// already see the text side of the batch being applied).
     pub fn len(&self) -> usize {
-        self.text.len()
+        self.names.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// How many tantivy segments a text search visits (a benchmark and metrics figure).

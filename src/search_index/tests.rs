@@ -250,3 +250,28 @@ fn stemming_matches_other_forms_of_a_word() {
     )]);
     assert_eq!(text_ids(&index, "currency conversion", &ALL, 10), [1]);
 }
+
+#[test]
+fn a_filter_sees_every_labelled_row_after_batches_of_upserts() {
+    let index = SearchIndex::new(2).unwrap();
+    let mut next = 1i64;
+    for _ in 0..10 {
+        let batch: Vec<Change> = (0..10_000)
+            .map(|_| {
+                let id = next;
+                next += 1;
+                let category = if id % 1000 == 0 { "rare" } else { "common" };
+                Change::Upsert(with_vector(
+                    doc(id, &format!("t{id}"), "bulk tool", category, &[]),
+                    &[(id as f32).sin(), (id as f32).cos()],
+                ))
+            })
+            .collect();
+        index.apply(batch).unwrap();
+    }
+    let rare = IndexFilter {
+        category: Some("rare".into()),
+        tags: vec![],
+    };
+    assert_eq!(index.vector_top_k(&[1.0, 0.0], &rare, 200, None).len(), 100);
+}

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -26,22 +26,38 @@ const TOKENIZER: &str = "toolbox_english";
 /// batch is flushed when the budget is full.
 const WRITER_HEAP: usize = 48_000_000;
 
-/// The searchable text fields and their boosts.
+/// How much each part of a tool's body counts, as the number of times its words are indexed.
 ///
-/// The order follows the stores' full-text weights today (name and tags A = 1.0, description
-/// B = 0.5, long description and examples C = 0.2), with the fields tantivy lets us separate:
-/// a name word says most about what a tool does; tags are chosen labels, a little less
-/// precise; the description is the tool's one-line summary; parameter names and their
-/// descriptions say what it takes (often the words a caller uses: `city`, `currency`); the
-/// examples are phrasings of uses; the long description is the longest and noisiest.
-const FIELDS: [(&str, f32); 6] = [
-    ("name", 1.0),
-    ("tags_text", 0.8),
-    ("description", 0.5),
-    ("parameters", 0.35),
-    ("examples", 0.3),
-    ("long_description", 0.2),
-];
+/// A tool is two fields, scored by BM25 each and summed, as a title and a body are: its name
+/// words, and its body. The body's parts go into one field, each repeated this many times:
+/// BM25F (Robertson, Zaragoza and Taylor, 2004) with integer weights. A query word's weighted
+/// occurrences across the parts are saturated once, and its IDF counts tools, not parts, so
+/// a word repeated in every part of one tool (a `text` tool whose tags, description and
+/// parameters all say "text") cannot outweigh a tool matching more of the query's words,
+/// which summing a BM25 per part does. With frequencies and no positions indexed, repetition
+/// costs no postings, only a larger count and a longer length norm.
+///
+/// Tags are chosen labels; the description is the tool's one-line summary; parameter names
+/// and their descriptions say what it takes (often the words a caller uses: `city`,
+/// `currency`); the examples are phrasings of uses; the long description is the longest and
+/// noisiest. MetaTool (`toolbox eval`, built-in embedder) measured text Recall@5 0.735 for
+/// a BM25 per part summed, 0.710 for all parts (the name too) in one BM25F field, and
+/// 0.748 for this name + body split (hybrid 0.672).
+const WEIGHTS: Weights = Weights {
+    tags: 2,
+    description: 2,
+    parameters: 1,
+    examples: 1,
+    long_description: 1,
+};
+
+struct Weights {
+    tags: usize,
+    description: usize,
+    parameters: usize,
+    examples: usize,
+    long_description: usize,
+}
 
 pub(super) struct TextIndex {
     reader: IndexReader,
@@ -50,24 +66,41 @@ pub(super) struct TextIndex {
     id: Field,
     category: Field,
     tags: Field,
-    text: [Field; FIELDS.len()],
+    text: Field,
+    name: Field,
 }
 
-/// English analysis close to the stores': words (letters and digits) lowercased, English stop
-/// words left out (as PostgreSQL's `english` configuration does; FTS5's `porter` keeps them,
-/// but they carry no ranking signal), Porter-family stemming (both stores stem).
+/// English analysis: words (letters and digits) lowercased, English stop words left out,
+/// Porter-family stemming. The stop words are PostgreSQL's (`tsearch_data/english.stop`,
+/// from Snowball, 127 words), longer than tantivy's own English list: in a natural-language
+/// request ("can you show me what my ...") every such word matches most tools and, summed
+/// over a long query, buries the words that say what is wanted.
 fn analyzer() -> TextAnalyzer {
-    let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(LowerCaser)
-        .dynamic();
-    if let Some(stop) = StopWordFilter::new(Language::English) {
-        builder = builder.filter_dynamic(stop);
-    }
-    builder
-        .filter_dynamic(Stemmer::new(Language::English))
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| w.to_string()),
+        ))
+        .filter(Stemmer::new(Language::English))
         .build()
 }
+
+/// PostgreSQL's English stop words, sorted.
+#[rustfmt::skip]
+const STOP_WORDS: [&str; 127] = [
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+    "by", "can", "did", "do", "does", "doing", "don", "down", "during", "each", "few", "for",
+    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+    "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
+    "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "s", "same", "she",
+    "should", "so", "some", "such", "t", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+    "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+    "who", "whom", "why", "will", "with", "you", "your", "yours", "yourself", "yourselves",
+];
 
 impl TextIndex {
     pub(super) fn new() -> Result<Self, IndexError> {
@@ -83,7 +116,8 @@ impl TextIndex {
                 .set_tokenizer(TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
-        let text = FIELDS.map(|(name, _)| schema.add_text_field(name, options.clone()));
+        let text = schema.add_text_field("text", options.clone());
+        let name = schema.add_text_field("name", options);
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(TOKENIZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
@@ -101,6 +135,7 @@ impl TextIndex {
             category,
             tags,
             text,
+            name,
         })
     }
 
@@ -127,23 +162,25 @@ impl TextIndex {
         for t in &doc.tags {
             d.add_text(self.tags, t);
         }
-        let texts = [
-            &doc.name_words,
-            &doc.tag_words,
-            &doc.description,
-            &doc.parameters,
-            &doc.examples,
-            &doc.long_description,
+        let w = &WEIGHTS;
+        let parts = [
+            (&doc.tag_words, w.tags),
+            (&doc.description, w.description),
+            (&doc.parameters, w.parameters),
+            (&doc.examples, w.examples),
+            (&doc.long_description, w.long_description),
         ];
-        for (field, text) in self.text.iter().zip(texts) {
-            d.add_text(*field, text);
+        let mut text = String::new();
+        for (part, times) in parts {
+            for _ in 0..times {
+                text.push_str(part);
+                // A separator no word contains, so the parts' words never run together.
+                text.push_str(" . ");
+            }
         }
+        d.add_text(self.text, &text);
+        d.add_text(self.name, &doc.name_words);
         d
-    }
-
-    /// How many documents a search sees.
-    pub(super) fn len(&self) -> usize {
-        self.reader.searcher().num_docs() as usize
     }
 
     /// How many segments a search visits (each commit adds one until merges fold them).
@@ -178,19 +215,23 @@ impl TextIndex {
         if words.is_empty() || k == 0 {
             return Ok(vec![]);
         }
-        let mut any_word: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, (_, boost)) in self.text.iter().zip(FIELDS) {
-            for w in &words {
+        let any_word: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|w| {
                 let term = TermQuery::new(
-                    Term::from_field_text(*field, w),
+                    Term::from_field_text(self.text, w),
                     IndexRecordOption::WithFreqs,
                 );
-                any_word.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term), boost)),
-                ));
-            }
-        }
+                (Occur::Should, Box::new(term) as Box<dyn Query>)
+            })
+            .chain(words.iter().map(|w| {
+                let term = TermQuery::new(
+                    Term::from_field_text(self.name, w),
+                    IndexRecordOption::WithFreqs,
+                );
+                (Occur::Should, Box::new(term) as Box<dyn Query>)
+            }))
+            .collect();
         let any_word = BooleanQuery::new(any_word);
         let query: Box<dyn Query> = if filter.category.is_none() && filter.tags.is_empty() {
             Box::new(any_word)

@@ -137,8 +137,7 @@ pub trait Store: Send + Sync {
 
     /// Up to `limit` tools with `id > after`, by id, with their embeddings: a page of a
     /// full load of the search index.
-    async fn index_rows_after(&self, after: i64, limit: i64)
-    -> Result<Vec<IndexRow>, StoreError>;
+    async fn index_rows_after(&self, after: i64, limit: i64) -> Result<Vec<IndexRow>, StoreError>;
 
     /// The tools among `ids` that exist, with their embeddings.
     async fn index_rows(&self, ids: &[i64]) -> Result<Vec<IndexRow>, StoreError>;

@@ -80,7 +80,10 @@ async fn a_tool_round_trips_with_all_its_fields() {
     assert_eq!(got.id, inserted.id);
     assert_eq!(got.created_at, inserted.created_at);
     let rows = store.index_rows(&[got.id]).await.unwrap();
-    let e = rows[0].embedding.as_deref().expect("the embedding is stored");
+    let e = rows[0]
+        .embedding
+        .as_deref()
+        .expect("the embedding is stored");
     assert_eq!(e, embed(&t.embedded_text()).as_slice());
 }
 

@@ -13,8 +13,8 @@ use toolbox::Config;
 use toolbox::domain::{Embedding, NewTool, ToolPatch};
 use toolbox::embedding::BuiltinEmbedder;
 use toolbox::store::{
-    self, BulkItem, ChangesSince, ExecutionRecord, OutcomeFilter, SearchFilter, Store,
-    StoreError, StoredEmbedding,
+    self, BulkItem, ChangesSince, ExecutionRecord, OutcomeFilter, SearchFilter, Store, StoreError,
+    StoredEmbedding,
 };
 
 const DIM: usize = 64;
@@ -238,8 +238,7 @@ async fn every_write_is_in_the_change_log_in_commit_order(store: Arc<dyn Store>)
         store.changes_since(upto, 100).await.unwrap(),
         ChangesSince::Changed { ids: vec![], upto }
     );
-    let ChangesSince::Changed { ids: first_two, .. } =
-        store.changes_since(start, 2).await.unwrap()
+    let ChangesSince::Changed { ids: first_two, .. } = store.changes_since(start, 2).await.unwrap()
     else {
         panic!("a page of the log");
     };
@@ -257,7 +256,11 @@ async fn every_write_is_in_the_change_log_in_commit_order(store: Arc<dyn Store>)
 async fn index_rows_come_in_pages_by_id_with_their_embeddings(store: Arc<dyn Store>) {
     let mut ids = Vec::new();
     for name in ["c", "a", "b"] {
-        ids.push(insert(store.as_ref(), &tool(name, "a tool", "w", &["x"])).await.id);
+        ids.push(
+            insert(store.as_ref(), &tool(name, "a tool", "w", &["x"]))
+                .await
+                .id,
+        );
     }
     let first = store.index_rows_after(0, 2).await.unwrap();
     assert_eq!(
@@ -288,7 +291,10 @@ async fn a_reader_behind_the_pruned_log_is_told_to_reload(store: Arc<dyn Store>)
     );
     assert_eq!(
         store.changes_since(newest, 100).await.unwrap(),
-        ChangesSince::Changed { ids: vec![], upto: newest }
+        ChangesSince::Changed {
+            ids: vec![],
+            upto: newest
+        }
     );
 }
 

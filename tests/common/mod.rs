@@ -141,16 +141,43 @@ pub async fn spawn_app_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp 
     let shutdown = app.shutdown_token();
     let handle = tokio::spawn(app.run_until_stopped());
     let db = connect_any(database_url).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for_search_index(&client, &base).await;
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap(),
+        base,
+        client,
         db,
         database_url: database_url.to_owned(),
         shutdown,
         handle,
+    }
+}
+
+/// Waits (up to 20 s) until `/ready` no longer says the search index is being built, as a
+/// load balancer would; a `/ready` that fails for another reason (a database a test took
+/// down on purpose) is left for the test to see.
+pub async fn wait_for_search_index(client: &reqwest::Client, base: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let building = match client.get(format!("{base}/ready")).send().await {
+            Ok(r) if r.status() == 503 => r
+                .json::<Value>()
+                .await
+                .is_ok_and(|b| b["dependency"] == "search index"),
+            _ => false,
+        };
+        if !building {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the search index was not built within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -266,6 +293,24 @@ impl TestApp {
             .fetch_one(&self.db)
             .await
             .unwrap()
+    }
+
+    /// Waits (up to `within`) until this replica's search index holds `documents` tools, as
+    /// `/ready` reports it: for writes made behind the app's back (SQL, another process).
+    pub async fn wait_for_indexed(&self, documents: u64, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let ready: Value = self.get("/ready").await.json().await.unwrap_or_default();
+            let now = ready["search_index"]["documents"].as_u64().unwrap_or(0);
+            if now == documents {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the search index holds {now} tools, not {documents}, after {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn stop(self) {

@@ -1,32 +1,9 @@
-//! The text of a tool that search works on: the words of its identifiers, the fields indexed
-//! for full-text search, and the one template of the text embedded for it.
+//! The text of a tool that search works on: the words of its identifiers, and the one
+//! template of the text embedded for it. (What full-text search indexes: `search_index::IndexDoc`.)
 
 use super::NewTool;
 
-/// The text of a tool indexed for full-text search, by weight, every identifier split into
-/// words (see [`search_text`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchText {
-    /// Weight A: the name's words and the tags.
-    pub names: String,
-    /// Weight B: the description.
-    pub description: String,
-    /// Weight C: the long description and the examples.
-    pub details: String,
-}
-
 impl NewTool {
-    /// The full-text fields of this tool (see [`search_text`]).
-    pub fn search_text(&self) -> SearchText {
-        search_text(
-            self.name.as_str(),
-            &self.description,
-            self.long_description.as_deref(),
-            &self.tags,
-            &self.examples,
-        )
-    }
-
     /// The text embedded for this tool (see [`embedded_text`]).
     pub fn embedded_text(&self) -> String {
         embedded_text(
@@ -36,32 +13,6 @@ impl NewTool {
             &self.tags,
             &self.examples,
         )
-    }
-}
-
-/// Splits every field with [`split_identifier`], so `get_weather`, `SEOTool` and `pdf-to-text`
-/// in a name, a tag or running text match the words `weather`, `seo` and `pdf`.
-pub fn search_text(
-    name: &str,
-    description: &str,
-    long_description: Option<&str>,
-    tags: &[String],
-    examples: &[String],
-) -> SearchText {
-    let mut names = split_identifier(name);
-    for t in tags {
-        names.push(' ');
-        names.push_str(&split_identifier(t));
-    }
-    let mut details = split_identifier(long_description.unwrap_or_default());
-    for e in examples {
-        details.push(' ');
-        details.push_str(&split_identifier(e));
-    }
-    SearchText {
-        names,
-        description: split_identifier(description),
-        details: details.trim_start().to_owned(),
     }
 }
 
@@ -148,20 +99,6 @@ mod tests {
         assert_eq!(split_identifier("HTTPServer2"), "http server 2");
         assert_eq!(split_identifier("camelCaseName"), "camel case name");
         assert_eq!(split_identifier("PDF_URLTool"), "pdf url tool");
-    }
-
-    #[test]
-    fn search_text_splits_names_tags_and_prose() {
-        let t = search_text(
-            "SEOTool",
-            "Checks pdf-to-text output",
-            None,
-            &["webDev".into()],
-            &["audit get_weather".into()],
-        );
-        assert_eq!(t.names, "seo tool web dev");
-        assert_eq!(t.description, "checks pdf to text output");
-        assert_eq!(t.details, "audit get weather");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use pgvector::Vector;
 use sqlx::AssertSqlSafe;
 
 use super::PgStore;
-use super::tools::{SEARCH_VECTOR, conflict_or, json_text};
+use super::tools::{conflict_or, json_text};
 use crate::domain::Embedding;
 use crate::store::{BulkItem, EmbeddingState, ReindexRow, StoreError};
 
@@ -40,17 +40,16 @@ impl PgStore {
              embedding = COALESCE(EXCLUDED.embedding, tools.embedding), \
              embedding_model = COALESCE(EXCLUDED.embedding_model, tools.embedding_model), \
              embedding_hash = COALESCE(EXCLUDED.embedding_hash, tools.embedding_hash), \
-             search_vector = EXCLUDED.search_vector, updated_at = now()"
+             updated_at = now()"
         } else {
             ""
         };
         // `xmax = 0` holds for a freshly inserted row, not for one updated by ON CONFLICT.
         let sql = format!(
             "INSERT INTO tools (name, description, long_description, category, tags, examples, \
-             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash, \
-             search_vector) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10, $11::json, $12, $13, $14, \
-             {SEARCH_VECTOR}) {on_conflict} \
+             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10, $11::json, $12, $13, $14) \
+             {on_conflict} \
              RETURNING (xmax = 0) AS inserted"
         );
         let mut tx = self.pool.begin().await?;
@@ -58,7 +57,6 @@ impl PgStore {
         for item in items {
             let t = item.tool;
             let e = item.embedding.as_ref();
-            let text = t.search_text();
             let row: bool = sqlx::query_scalar(AssertSqlSafe(sql.as_str()))
                 .bind(t.name.as_str())
                 .bind(&t.description)
@@ -74,9 +72,6 @@ impl PgStore {
                 .bind(e.map(|e| Vector::from(e.embedding.as_slice().to_vec())))
                 .bind(e.map(|e| e.model))
                 .bind(e.map(|e| e.text_hash))
-                .bind(&text.names)
-                .bind(&text.description)
-                .bind(&text.details)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|err| conflict_or(err, t.name.as_str()))?;

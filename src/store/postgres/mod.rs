@@ -8,8 +8,8 @@ mod bulk;
 mod catalog;
 mod changes;
 mod executions;
-mod schema;
 mod index_feed;
+mod schema;
 mod tools;
 
 use std::str::FromStr;
@@ -37,27 +37,17 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Opens the pool (lazily: the service starts even if the database is briefly down), with
-    /// each connection's HNSW search parameters set at connection time.
+    /// Opens the pool (lazily: the service starts even if the database is briefly down).
     pub fn connect(cfg: &DatabaseConfig) -> Result<Self, StoreError> {
         let opts = PgConnectOptions::from_str(cfg.url.expose_secret())
             .map_err(StoreError::Other)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
-            // Placeholder settings, valid before pgvector's library is loaded. Iterative scans
-            // let a filtered HNSW search keep going until it has `limit` rows that pass the
-            // filter (pgvector 0.8).
-            //
-            // Custom plans: the search query's filters are `$n IS NULL OR ...` parameters, and
-            // the generic plan PostgreSQL caches for them cannot know whether a filter is set,
-            // so it picked a sequential scan over the embeddings (66 ms at 10,000 tools) where
-            // the plan for the actual values uses the HNSW index (14 ms). Planning each
-            // execution costs well under a millisecond.
-            .options([
-                ("hnsw.ef_search", cfg.hnsw_ef_search.to_string()),
-                ("hnsw.iterative_scan", "relaxed_order".to_owned()),
-                ("plan_cache_mode", "force_custom_plan".to_owned()),
-            ]);
+            // Custom plans: the listing queries' filters are `$n IS NULL OR ...` parameters,
+            // and the generic plan PostgreSQL caches for them cannot know whether a filter is
+            // set, so it may pick a scan that ignores the index the actual values could use.
+            // Planning each execution costs well under a millisecond.
+            .options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(cfg.pool_size + cfg.max_overflow)
             .min_connections(0)
@@ -122,8 +112,8 @@ super::forward_store_methods!(PgStore {
         self.pool.close().await
     }
 
-    async fn migrate(&self, cfg: &DatabaseConfig, dimension: usize) -> Result<(), MigrateError> {
-        schema::migrate(&self.pool, dimension, cfg.hnsw_m, cfg.hnsw_ef_construction).await
+    async fn migrate(&self, _cfg: &DatabaseConfig, dimension: usize) -> Result<(), MigrateError> {
+        schema::migrate(&self.pool, dimension).await
     }
 
     async fn is_up_to_date(&self) -> Result<bool, StoreError> {

@@ -1,5 +1,5 @@
 //! Migrations, and the part of the schema that depends on configuration: the embedding
-//! column's dimension and the HNSW index built on it.
+//! column's dimension.
 
 use sqlx::AssertSqlSafe;
 use sqlx::PgPool;
@@ -9,15 +9,10 @@ use crate::store::{MigrateError, StoreError};
 /// Arbitrary, fixed key for the advisory lock that serialises schema changes across replicas.
 const SCHEMA_LOCK_KEY: i64 = 0x746f_6f6c_626f_7831;
 
-/// Applies pending migrations, then fixes the embedding column to `dimension` and ensures the
-/// HNSW index exists. Safe to run from many replicas at once: sqlx's migrator and the
-/// dimension step each hold an advisory lock.
-pub async fn migrate(
-    pool: &PgPool,
-    dimension: usize,
-    hnsw_m: u32,
-    hnsw_ef_construction: u32,
-) -> Result<(), MigrateError> {
+/// Applies pending migrations, then fixes the embedding column to `dimension`. Safe to run
+/// from many replicas at once: sqlx's migrator and the dimension step each hold an advisory
+/// lock.
+pub async fn migrate(pool: &PgPool, dimension: usize) -> Result<(), MigrateError> {
     sqlx::migrate!("./migrations").run(pool).await?;
     let mut tx = pool.begin().await.map_err(StoreError::from)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -60,15 +55,6 @@ pub async fn migrate(
             configured: dimension,
         });
     }
-    // HNSW rather than ivfflat: ivfflat's lists are fixed when it is built, and one built on an
-    // empty table has poor recall.
-    sqlx::query(AssertSqlSafe(format!(
-        "CREATE INDEX IF NOT EXISTS tools_embedding_hnsw_idx ON tools \
-         USING hnsw (embedding vector_cosine_ops) WITH (m = {hnsw_m}, ef_construction = {hnsw_ef_construction})"
-    )))
-    .execute(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }

@@ -15,11 +15,6 @@ use crate::store::{SearchFilter, StoreError, StoredEmbedding, ToolSummary, decod
 pub(super) const TOOL_COLUMNS: &str = "id, name, description, long_description, category, tags, examples, \
      input_schema, output_schema, version, author, config, created_at, updated_at";
 
-/// The weighted full-text document of a tool, from the three fields of `domain::SearchText`
-/// bound as $15..$17 (GIN index `tools_search_vector_idx`).
-pub(super) const SEARCH_VECTOR: &str = "setweight(to_tsvector('english', $15), 'A') || \
-     setweight(to_tsvector('english', $16), 'B') || setweight(to_tsvector('english', $17), 'C')";
-
 #[derive(sqlx::FromRow)]
 pub struct ToolRow {
     id: i64,
@@ -81,12 +76,10 @@ impl PgStore {
     ) -> Result<Tool, StoreError> {
         let sql = format!(
             "INSERT INTO tools (name, description, long_description, category, tags, examples, \
-             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash, \
-             search_vector) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10, $11::json, $12, $13, $14, \
-             {SEARCH_VECTOR}) RETURNING {TOOL_COLUMNS}"
+             input_schema, output_schema, version, author, config, embedding, embedding_model, embedding_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10, $11::json, $12, $13, $14) \
+             RETURNING {TOOL_COLUMNS}"
         );
-        let text = tool.search_text();
         sqlx::query_as::<_, ToolRow>(AssertSqlSafe(sql.as_str()))
             .bind(tool.name.as_str())
             .bind(&tool.description)
@@ -102,9 +95,6 @@ impl PgStore {
             .bind(Vector::from(emb.embedding.as_slice().to_vec()))
             .bind(emb.model)
             .bind(emb.text_hash)
-            .bind(&text.names)
-            .bind(&text.description)
-            .bind(&text.details)
             .fetch_one(&self.pool)
             .await
             .map(Tool::from)
@@ -152,10 +142,8 @@ impl PgStore {
              examples = $6, input_schema = $7::json, output_schema = $8::json, version = $9, \
              author = $10, config = $11::json, embedding = COALESCE($12, embedding), \
              embedding_model = COALESCE($13, embedding_model), \
-             embedding_hash = COALESCE($14, embedding_hash), search_vector = {SEARCH_VECTOR}, \
-             updated_at = now() WHERE id = $1 RETURNING {TOOL_COLUMNS}"
+             embedding_hash = COALESCE($14, embedding_hash), updated_at = now() WHERE id = $1 RETURNING {TOOL_COLUMNS}"
         );
-        let text = tool.search_text();
         Ok(sqlx::query_as::<_, ToolRow>(AssertSqlSafe(sql.as_str()))
             .bind(id)
             .bind(&tool.description)
@@ -171,9 +159,6 @@ impl PgStore {
             .bind(vector)
             .bind(model)
             .bind(hash)
-            .bind(&text.names)
-            .bind(&text.description)
-            .bind(&text.details)
             .fetch_optional(&self.pool)
             .await?
             .map(Tool::from))

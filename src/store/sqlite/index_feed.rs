@@ -67,11 +67,10 @@ impl SqliteStore {
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-        let horizon: Option<String> = sqlx::query_scalar(
-            "SELECT value FROM store_meta WHERE key = 'tool_changes_horizon'",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        let horizon: Option<String> =
+            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'tool_changes_horizon'")
+                .fetch_optional(&mut *tx)
+                .await?;
         tx.commit().await?;
         let horizon = horizon.and_then(|h| h.parse().ok()).unwrap_or(0);
         let rows = rows.into_iter().map(|(seq, id)| (seq, Some(id))).collect();

@@ -8,8 +8,8 @@
 mod bulk;
 mod catalog;
 mod executions;
-mod schema;
 mod index_feed;
+mod schema;
 mod tools;
 mod vec_ext;
 

@@ -147,19 +147,13 @@ impl SqliteStore {
         Ok(updated)
     }
 
-    /// Deletes a tool by name; `false` if there was none. Its tags and text index go with it.
+    /// Deletes a tool by name; `false` if there was none. Its tags go with it.
     pub async fn delete_tool(&self, name: &str) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
         let id: Option<i64> = sqlx::query_scalar("DELETE FROM tools WHERE name = ?1 RETURNING id")
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?;
-        if let Some(id) = id {
-            sqlx::query("DELETE FROM tools_fts WHERE rowid = ?1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
         tx.commit().await?;
         if id.is_some() {
             self.tools_changed();
@@ -295,16 +289,12 @@ pub(super) async fn update_in(
             .bind(id)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("DELETE FROM tools_fts WHERE rowid = ?1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
         index_in(tx, id, tool).await?;
     }
     Ok(row.map(Tool::from))
 }
 
-/// Writes a tool's rows in `tool_tags` and `tools_fts`.
+/// Writes a tool's rows in `tool_tags`.
 async fn index_in(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
@@ -315,16 +305,6 @@ async fn index_in(
     )
     .bind(id)
     .bind(Json(&tool.tags))
-    .execute(&mut **tx)
-    .await?;
-    let text = tool.search_text();
-    sqlx::query(
-        "INSERT INTO tools_fts (rowid, names, description, details) VALUES (?1, ?2, ?3, ?4)",
-    )
-    .bind(id)
-    .bind(text.names)
-    .bind(text.description)
-    .bind(text.details)
     .execute(&mut **tx)
     .await?;
     Ok(())
