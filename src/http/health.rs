@@ -20,7 +20,8 @@ pub async fn health() -> Json<Value> {
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, description = "Ready", body = Object,
         example = json!({"status": "ready", "database": "ok", "migrations": "applied",
-            "search_index": {"documents": 3, "vectors": 3}})),
+            "search_index": {"documents": 3, "vectors": 3, "position": 3,
+                "digest": "5e1c0a9d3f27b4e8"}})),
         (status = 503, description = "Not ready", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let unavailable = |detail: String| {
@@ -44,7 +45,10 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
             }
             Ok(Json(json!({
                 "status": "ready", "database": "ok", "migrations": "applied",
-                "search_index": {"documents": index.documents, "vectors": index.vectors},
+                "search_index": {
+                    "documents": index.documents, "vectors": index.vectors,
+                    "position": index.applied, "digest": format!("{:016x}", index.digest),
+                },
             })))
         }
         Ok(false) => Err(unavailable(

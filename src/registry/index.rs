@@ -64,6 +64,8 @@ pub struct IndexStatus {
     pub vectors: usize,
     /// The last change-log entry applied.
     pub applied: i64,
+    /// [`SearchIndex::digest`]: equal on replicas whose indexes hold the same tools.
+    pub digest: u64,
     /// How long since the index last held every committed change: near zero while it
     /// follows the log, growing while it cannot read the store.
     pub lag: Duration,
@@ -108,6 +110,7 @@ impl LiveIndex {
             documents: index.as_ref().map_or(0, |i| i.len()),
             vectors: index.as_ref().map_or(0, |i| i.vector_len()),
             applied: self.applied.load(Ordering::Acquire),
+            digest: index.as_ref().map_or(0, |i| i.digest()),
             lag: self
                 .caught_up_at
                 .lock()
@@ -217,26 +220,33 @@ impl LiveIndex {
         }
     }
 
-    /// The index entry of a row; an embedding of another dimension (written by hand, or
-    /// before a dimension change) is left out, so the tool stays findable by its text.
+    /// The index entry of a row (see [`index_doc`]).
     fn doc(&self, row: IndexRow) -> IndexDoc {
-        let embedding = row.embedding.filter(|v| {
-            let ok = v.len() == self.dimension;
-            if !ok {
-                tracing::warn!(
-                    tool.name = %row.tool.name,
-                    dimension = v.len(),
-                    expected = self.dimension,
-                    "tool embedding has the wrong dimension; indexed by its text only"
-                );
-            }
-            ok
-        });
-        let mut doc = IndexDoc::from_tool(&row.tool, None);
-        doc.embedding = embedding;
-        doc
+        index_doc(row, self.dimension)
     }
+}
 
+/// The index entry of a stored row; an embedding of another dimension (written by hand, or
+/// before a dimension change) is left out, so the tool stays findable by its text.
+pub fn index_doc(row: IndexRow, dimension: usize) -> IndexDoc {
+    let embedding = row.embedding.filter(|v| {
+        let ok = v.len() == dimension;
+        if !ok {
+            tracing::warn!(
+                tool.name = %row.tool.name,
+                dimension = v.len(),
+                expected = dimension,
+                "tool embedding has the wrong dimension; indexed by its text only"
+            );
+        }
+        ok
+    });
+    let mut doc = IndexDoc::from_tool(&row.tool, None);
+    doc.embedding = embedding;
+    doc
+}
+
+impl LiveIndex {
     /// Builds the index (retrying while the store is down), then follows the change log
     /// until `stop`: on every item of `changes`, on a short poll, and prunes old entries.
     pub async fn run(self: Arc<Self>, changes: BoxStream<'static, ()>, stop: CancellationToken) {

@@ -20,7 +20,7 @@ pub use call::{CallContext, CallOutcome};
 pub use error::RegistryError;
 pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
-pub use index::{IndexStatus, LiveIndex};
+pub use index::{IndexStatus, LiveIndex, index_doc};
 pub use outcome::CallErrorKind;
 pub use search::{Candidate, Explain, Hit, Ranked, rank};
 pub use seed::Seeded;

@@ -57,6 +57,25 @@ impl IndexDoc {
     }
 }
 
+impl IndexDoc {
+    /// A hash of everything the index holds of this tool: two replicas whose indexes hold
+    /// the same tools have the same [`SearchIndex::digest`](super::SearchIndex::digest).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        // Fixed keys: the same value in every process of this build.
+        let mut h = std::hash::DefaultHasher::new();
+        (self.id, &self.name, &self.category, &self.tags).hash(&mut h);
+        (&self.name_words, &self.tag_words, &self.description).hash(&mut h);
+        (&self.long_description, &self.examples, &self.parameters).hash(&mut h);
+        if let Some(v) = &self.embedding {
+            for x in v {
+                x.to_bits().hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+}
+
 /// The parameter names and descriptions of a JSON Schema, as words: `{"properties":
 /// {"start_date": {"description": "First day"}}}` gives `start date first day`.
 pub fn schema_words(schema: &Value) -> String {

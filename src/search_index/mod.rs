@@ -58,8 +58,10 @@ pub struct SearchIndex {
     dimension: usize,
     text: TextIndex,
     vectors: RwLock<Vectors>,
-    /// Each tool's name, by id.
-    names: RwLock<std::collections::HashMap<i64, Box<str>>>,
+    /// Each tool's name and [`IndexDoc::fingerprint`], by id.
+    names: RwLock<std::collections::HashMap<i64, (Box<str>, u64)>>,
+    /// The wrapping sum of the fingerprints of the tools held (see [`SearchIndex::digest`]).
+    digest: AtomicU64,
     /// One batch at a time, so the text and vector sides apply batches in the same order.
     writing: Mutex<()>,
     generation: AtomicU64,
@@ -73,6 +75,7 @@ impl SearchIndex {
             text: TextIndex::new()?,
             vectors: RwLock::new(Vectors::new(dimension)),
             names: RwLock::default(),
+            digest: AtomicU64::new(0),
             writing: Mutex::new(()),
             generation: AtomicU64::new(0),
         })
@@ -138,12 +141,20 @@ impl SearchIndex {
         // Last, so a tool counted by `len` is searchable by text and by vector.
         {
             let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
+            let mut digest = self.digest.load(Ordering::Acquire);
             for id in &removals {
-                names.remove(id);
+                if let Some((_, old)) = names.remove(id) {
+                    digest = digest.wrapping_sub(old);
+                }
             }
             for doc in &upserts {
-                names.insert(doc.id, doc.name.as_str().into());
+                let print = doc.fingerprint();
+                if let Some((_, old)) = names.insert(doc.id, (doc.name.as_str().into(), print)) {
+                    digest = digest.wrapping_sub(old);
+                }
+                digest = digest.wrapping_add(print);
             }
+            self.digest.store(digest, Ordering::Release);
         }
         self.generation.fetch_add(1, Ordering::Release);
         Ok(())
@@ -155,7 +166,14 @@ impl SearchIndex {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&id)
-            .cloned()
+            .map(|(name, _)| name.clone())
+    }
+
+    /// An order-independent hash of every tool the index holds (the wrapping sum of their
+    /// [`IndexDoc::fingerprint`]s): equal for two indexes holding the same tools, so a test
+    /// or an operator can compare a replica's index with the table.
+    pub fn digest(&self) -> u64 {
+        self.digest.load(Ordering::Acquire)
     }
 
     /// How many tools the index holds: those of every batch applied in full (a search may
