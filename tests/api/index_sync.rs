@@ -196,7 +196,7 @@ async fn a_replica_whose_connections_are_cut_catches_up_with_every_write() {
     cut().await;
     wait_for_convergence(&[&writer, &reader]).await;
     let hits = reader
-        .find(json!({"query": "written while cut", "limit": 50}))
+        .find(json!({"query": "written while cut", "category": "sync", "limit": 50}))
         .await;
     assert_eq!(
         hits.len(),
