@@ -1176,6 +1176,31 @@ fn sweep(index: &SearchIndex, label: &str, queries: &[Query]) {
     }
 }
 
+/// Writes the index's vectors (ids 1..=`rows`) and both query sets as little-endian `f32`
+/// rows, for studying codes outside Rust.
+fn dump(
+    index: &SearchIndex,
+    rows: usize,
+    queries: &[Query],
+    island: &[Query],
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let write = |name: &str, vs: &mut dyn Iterator<Item = Vec<f32>>| -> anyhow::Result<()> {
+        let bytes: Vec<u8> = vs
+            .flat_map(|v| v.into_iter().flat_map(f32::to_le_bytes))
+            .collect();
+        Ok(std::fs::write(dir.join(name), bytes)?)
+    };
+    write(
+        "vectors.f32",
+        &mut (1..=rows as i64).filter_map(|id| index.vector(id)),
+    )?;
+    write("queries.f32", &mut queries.iter().map(|q| q.1.clone()))?;
+    write("island.f32", &mut island.iter().map(|q| q.1.clone()))?;
+    Ok(())
+}
+
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -1233,6 +1258,15 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
     let island_queries = spread(&island_queries, nq);
+    if let Ok(dir) = std::env::var("BENCH_DUMP") {
+        dump(
+            &index,
+            n + 199,
+            &queries,
+            &island_queries,
+            std::path::Path::new(&dir),
+        )?;
+    }
     let all = IndexFilter::default();
     let finance = IndexFilter {
         category: Some("finance".into()),

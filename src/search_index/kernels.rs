@@ -9,6 +9,8 @@
     reason = "calling #[target_feature] functions and loading AVX registers; each block says why it holds"
 )]
 
+use super::codes::BLOCK;
+
 /// Floats summed per step by the portable dot product: eight independent lanes.
 const LANES: usize = 8;
 
@@ -47,44 +49,45 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// Writes the Hamming distance between `query` and each code of `codes` (`query.len()` words
-/// each) to `out`, for the rows `keep` accepts; the others get `u16::MAX`, which no distance
-/// reaches (codes are at most 65,534 bits).
-pub(super) fn hamming_scan(
-    query: &[u64],
-    codes: &[u64],
+/// Writes, for each row of `codes` that `keep` accepts, the sum over components of the
+/// query's int8 `query[j]` times the row's unsigned nibble for `j` (layout: see
+/// [`super::codes`]); rows not kept get `i32::MIN`, which no sum reaches.
+pub(super) fn nibble_dots(
+    query: &[i8],
+    codes: &[u8],
     keep: impl FnMut(usize) -> bool,
-    out: &mut [u16],
+    out: &mut [i32],
 ) {
+    debug_assert_eq!(query.len() % BLOCK, 0);
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("popcnt") {
-        // SAFETY: the CPU has POPCNT, checked just above.
-        return unsafe { x86::hamming_scan_popcnt(query, codes, keep, out) };
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { x86::nibble_dots_avx2(query, codes, keep, out) };
     }
-    hamming_scan_portable(query, codes, keep, out);
+    nibble_dots_portable(query, codes, keep, out);
 }
 
-/// The body of [`hamming_scan`], inlined into each variant so it is compiled with its
-/// features.
-#[inline(always)]
-fn hamming_scan_portable(
-    query: &[u64],
-    codes: &[u64],
+/// [`nibble_dots`] in plain integer arithmetic.
+fn nibble_dots_portable(
+    query: &[i8],
+    codes: &[u8],
     mut keep: impl FnMut(usize) -> bool,
-    out: &mut [u16],
+    out: &mut [i32],
 ) {
-    let words = query.len();
-    debug_assert!(words * 64 < usize::from(u16::MAX));
-    for (row, (code, d)) in codes.chunks_exact(words).zip(out.iter_mut()).enumerate() {
-        *d = if keep(row) {
-            let bits: u32 = query
-                .iter()
-                .zip(code)
-                .map(|(q, c)| (q ^ c).count_ones())
-                .sum();
-            bits as u16
+    let bytes = query.len() / 2;
+    for (row, (code, dot)) in codes.chunks_exact(bytes).zip(out.iter_mut()).enumerate() {
+        *dot = if keep(row) {
+            let mut sum = 0i32;
+            for (block, q) in code.chunks_exact(BLOCK / 2).zip(query.chunks_exact(BLOCK)) {
+                let (low, high) = q.split_at(BLOCK / 2);
+                for (i, &byte) in block.iter().enumerate() {
+                    sum += i32::from(low[i]) * i32::from(byte & 15)
+                        + i32::from(high[i]) * i32::from(byte >> 4);
+                }
+            }
+            sum
         } else {
-            u16::MAX
+            i32::MIN
         };
     }
 }
@@ -92,8 +95,11 @@ fn hamming_scan_portable(
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
-        __m256, _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_setzero_ps,
-        _mm256_storeu_ps,
+        __m256, __m256i, _mm_add_epi32, _mm_cvtsi128_si32, _mm_shuffle_epi32, _mm256_add_epi16,
+        _mm256_add_epi32, _mm256_add_ps, _mm256_and_si256, _mm256_castsi256_si128,
+        _mm256_extracti128_si256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_loadu_si256,
+        _mm256_madd_epi16, _mm256_maddubs_epi16, _mm256_set1_epi8, _mm256_set1_epi16,
+        _mm256_setzero_ps, _mm256_setzero_si256, _mm256_srli_epi16, _mm256_storeu_ps,
     };
 
     /// [`super::dot_portable`] in four AVX registers of fused multiply-adds.
@@ -127,15 +133,54 @@ mod x86 {
         lanes.iter().sum::<f32>() + tail
     }
 
-    /// [`super::hamming_scan_portable`] with the POPCNT instruction.
-    #[target_feature(enable = "popcnt")]
-    pub(super) fn hamming_scan_popcnt(
-        query: &[u64],
-        codes: &[u64],
-        keep: impl FnMut(usize) -> bool,
-        out: &mut [u16],
+    /// [`super::nibble_dots_portable`] with AVX2: per block of 64 components, the low and
+    /// high nibbles of 32 bytes are multiplied by the query's int8s and summed pairwise into
+    /// 16-bit lanes (at most 2 × 15 × 127 each, no saturation), then widened to 32 bits.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn nibble_dots_avx2(
+        query: &[i8],
+        codes: &[u8],
+        mut keep: impl FnMut(usize) -> bool,
+        out: &mut [i32],
     ) {
-        super::hamming_scan_portable(query, codes, keep, out);
+        let bytes = query.len() / 2;
+        let load = |x: &[u8; 32]| -> __m256i {
+            // SAFETY: `x` is 32 bytes, what an unaligned 256-bit load reads.
+            unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+        };
+        let query: Vec<__m256i> = query
+            .as_chunks::<32>()
+            .0
+            .iter()
+            // The same 32 bytes, taken as signed by `maddubs` below.
+            .map(|q| load(&q.map(|c| c as u8)))
+            .collect();
+        let nibble = _mm256_set1_epi8(0x0f);
+        let ones = _mm256_set1_epi16(1);
+        for (row, (code, dot)) in codes.chunks_exact(bytes).zip(out.iter_mut()).enumerate() {
+            if !keep(row) {
+                *dot = i32::MIN;
+                continue;
+            }
+            let mut acc = _mm256_setzero_si256();
+            for (block, q) in code.as_chunks::<32>().0.iter().zip(query.chunks_exact(2)) {
+                let x = load(block);
+                let low = _mm256_and_si256(x, nibble);
+                let high = _mm256_and_si256(_mm256_srli_epi16::<4>(x), nibble);
+                let pairs = _mm256_add_epi16(
+                    _mm256_maddubs_epi16(low, q[0]),
+                    _mm256_maddubs_epi16(high, q[1]),
+                );
+                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
+            }
+            let sum = _mm_add_epi32(
+                _mm256_castsi256_si128(acc),
+                _mm256_extracti128_si256::<1>(acc),
+            );
+            let sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b01_00_11_10>(sum));
+            let sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b10_11_00_01>(sum));
+            *dot = _mm_cvtsi128_si32(sum);
+        }
     }
 }
 
@@ -187,15 +232,45 @@ mod tests {
         assert_eq!(unit(&[f32::NAN, 1.0]), [0.0, 0.0]);
     }
 
+    /// Codes and an int8 query of `blocks` blocks, from a little generator.
+    fn nibble_case(rows: usize, blocks: usize) -> (Vec<i8>, Vec<u8>) {
+        let mut state = 7u32;
+        let mut next = move || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 24) as u8
+        };
+        let query = (0..blocks * BLOCK)
+            .map(|_| (next() as i8).max(-127))
+            .collect();
+        let codes = (0..rows * blocks * BLOCK / 2).map(|_| next()).collect();
+        (query, codes)
+    }
+
     #[test]
-    fn hamming_scan_counts_differing_bits_and_skips_rows_not_kept() {
-        let query = [0b1011u64, u64::MAX];
-        let codes = [0b1011, u64::MAX, 0, 0, 0b0001, u64::MAX - 1];
-        let mut out = [0u16; 3];
-        hamming_scan(&query, &codes, |row| row != 1, &mut out);
-        assert_eq!(out, [0, u16::MAX, 3]);
-        let mut portable = [0u16; 3];
-        hamming_scan_portable(&query, &codes, |_| true, &mut portable);
-        assert_eq!(portable, [0, 3 + 64, 3]);
+    fn nibble_dots_multiply_low_then_high_nibbles_and_skip_rows_not_kept() {
+        let mut query = vec![0i8; BLOCK];
+        query[0] = 2; // low nibble of byte 0
+        query[32] = -3; // high nibble of byte 0
+        query[33] = 1; // high nibble of byte 1
+        let mut codes = vec![0u8; 2 * BLOCK / 2];
+        codes[0] = 0x5a; // low 10, high 5
+        codes[1] = 0xf0; // high 15
+        codes[32] = 0x11;
+        let mut out = [0i32; 2];
+        nibble_dots(&query, &codes, |_| true, &mut out);
+        assert_eq!(out, [2 * 10 - 3 * 5 + 15, 2 - 3]);
+        nibble_dots(&query, &codes, |row| row == 1, &mut out);
+        assert_eq!(out, [i32::MIN, -1]);
+    }
+
+    #[test]
+    fn nibble_dots_agree_with_the_portable_sum() {
+        for blocks in [1, 2, 6, 24] {
+            let (query, codes) = nibble_case(33, blocks);
+            let (mut fast, mut plain) = (vec![0i32; 33], vec![0i32; 33]);
+            nibble_dots(&query, &codes, |row| row % 5 != 3, &mut fast);
+            nibble_dots_portable(&query, &codes, |row| row % 5 != 3, &mut plain);
+            assert_eq!(fast, plain, "{blocks} blocks");
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The in-process search index: BM25 full text (tantivy) and cosine vectors (exact scores,
-//! rows to score chosen by a one-bit sketch) over the same tools, with category and tag
+//! rows to score chosen by four-bit codes) over the same tools, with category and tag
 //! filters applied inside both.
 //!
 //! It is derived state: built from the store and kept in step with it by applying batches of
@@ -9,9 +9,9 @@
 //! search on this process sees the batch (read-your-writes), and [`SearchIndex::generation`]
 //! has moved on.
 
+mod codes;
 mod doc;
 mod kernels;
-mod sketch;
 mod text;
 mod vectors;
 
@@ -185,7 +185,7 @@ impl SearchIndex {
 
     /// The `k` tools whose vectors are most similar (cosine) to `query`, best first, ties by
     /// id; `exclude` is never returned. A query of another dimension answers nothing. The
-    /// similarities are exact; which tools are scored is chosen by a one-bit sketch, so a
+    /// similarities are exact; which tools are scored is chosen by four-bit codes, so a
     /// true neighbour is missed now and then (`bench_index` measures how often).
     pub fn vector_top_k(
         &self,

@@ -1,18 +1,18 @@
 //! The vector side: unit vectors in one contiguous array, with the category and tag filters
 //! checked per row before it is considered.
 //!
-//! A search scans a one-bit sketch of every row that passes the filter ([`Sketch`]), keeps
-//! the rows whose codes are nearest (many more than asked for: [`candidates`]) and scores
-//! those exactly in float; so every similarity returned is the exact cosine and the hits are
-//! ranked exactly, and the sketch only decides which rows are scored. `bench_index` measures
+//! A search scans a four-bit code of every row that passes the filter ([`Codes`]), keeps
+//! the rows whose codes estimate the highest similarity (many more than asked for:
+//! [`candidates`]) and scores those exactly in float; so every similarity returned is the exact cosine and the hits are
+//! ranked exactly, and the codes only decide which rows are scored. `bench_index` measures
 //! the recall against [`Vectors::nearest_exact`], which scores every row.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use super::IndexFilter;
+use super::codes::Codes;
 use super::kernels::{dot, unit};
-use super::sketch::Sketch;
 
 /// Rows scored exactly per search, at least: below this many passing rows the search is exact.
 const MIN_CANDIDATES: usize = 1_000;
@@ -37,7 +37,7 @@ pub(super) struct Vectors {
     /// `ids.len() × dimension` unit vectors (zero vectors stay zero).
     data: Vec<f32>,
     /// Each row's code, in the same row order.
-    sketch: Sketch,
+    codes: Codes,
     /// Each row's category, as a label id.
     category: Vec<u32>,
     /// Each row's tags, as sorted label ids.
@@ -70,7 +70,7 @@ impl Vectors {
     pub(super) fn new(dimension: usize) -> Self {
         Self {
             dimension,
-            sketch: Sketch::new(dimension),
+            codes: Codes::new(dimension),
             ..Self::default()
         }
     }
@@ -86,7 +86,7 @@ impl Vectors {
         let labels: usize = self.labels.keys().map(String::capacity).sum::<usize>()
             + self.labels.capacity() * (size_of::<(String, u32)>() + 1);
         self.data.capacity() * size_of::<f32>()
-            + self.sketch.bytes()
+            + self.codes.bytes()
             + self.ids.capacity() * size_of::<i64>()
             + self.category.capacity() * size_of::<u32>()
             + self.tags.capacity() * size_of::<Box<[u32]>>()
@@ -116,19 +116,24 @@ impl Vectors {
         match self.position.get(&id) {
             Some(&i) => {
                 let old = self.row(i).to_vec();
-                self.sketch.replace(i, &old, &vector);
+                self.codes.replace(i, &old, &vector);
                 self.data[i * d..][..d].copy_from_slice(&vector);
                 self.category[i] = category;
                 self.tags[i] = tag_ids.into();
             }
             None => {
+                // Grow by an eighth, not the doubling `Vec` does: at 100k × 384 that is
+                // 20 MB of slack at most rather than 150.
+                if self.data.capacity() < self.data.len() + d {
+                    self.data.reserve_exact(d.max(self.data.len() / 8));
+                }
                 self.position.insert(id, self.ids.len());
                 self.ids.push(id);
                 self.data.extend_from_slice(&vector);
-                self.sketch.push(&vector);
+                self.codes.push(&vector);
                 self.category.push(category);
                 self.tags.push(tag_ids.into());
-                self.sketch.maybe_recentre(&self.data);
+                self.codes.maybe_recentre(&self.data);
             }
         }
     }
@@ -141,7 +146,7 @@ impl Vectors {
         let last = self.ids.len() - 1;
         let d = self.dimension;
         let old = self.row(i).to_vec();
-        self.sketch.swap_remove(i, &old);
+        self.codes.swap_remove(i, &old);
         if i != last {
             self.data.copy_within(last * d..(last + 1) * d, i * d);
             self.ids.swap(i, last);
@@ -153,11 +158,11 @@ impl Vectors {
         self.data.truncate(last * d);
         self.category.truncate(last);
         self.tags.truncate(last);
-        self.sketch.maybe_recentre(&self.data);
+        self.codes.maybe_recentre(&self.data);
     }
 
     /// The `k` rows most similar to `query` that pass `filter`, best first, ties by id;
-    /// `exclude` is never returned. The rows scored are the [`candidates`] nearest by code.
+    /// `exclude` is never returned. The rows scored are the [`candidates`] best by code.
     pub(super) fn nearest(
         &self,
         query: &[f32],
@@ -182,9 +187,9 @@ impl Vectors {
             return vec![];
         };
         let query = unit(query);
-        let code = self.sketch.encode(&query);
+        let coded = self.codes.query(&query);
         let mut top = TopK::new(k);
-        for i in self.sketch.nearest_rows(&code, keep, wanted.max(k)) {
+        for i in self.codes.nearest_rows(&coded, keep, wanted.max(k)) {
             top.push(Hit(dot(&query, self.row(i)), self.ids[i]));
         }
         top.into_sorted()
@@ -410,7 +415,8 @@ mod tests {
             v.upsert(id as i64 * 2, x, "b", &[]);
         }
         for i in 0..v.len() {
-            assert_eq!(v.sketch.code(i), v.sketch.encode(v.row(i)), "row {i}");
+            let (code, scale) = v.codes.code(i);
+            assert_eq!((code.to_vec(), scale), v.codes.encode(v.row(i)), "row {i}");
         }
     }
 }
