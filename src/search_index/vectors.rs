@@ -22,6 +22,10 @@ const CANDIDATES_PER_HIT: usize = 40;
 /// rows in a larger index.
 const CANDIDATE_FRACTION: usize = 100;
 
+/// A filtered search scores every passing row exactly when there are at most this many times
+/// the candidates: a float row costs about as much as a few codes.
+const EXACT_WITHIN: usize = 4;
+
 /// How many rows a search for `k` hits among `rows` scores exactly: see the constants.
 pub(super) fn candidates(k: usize, rows: usize) -> usize {
     MIN_CANDIDATES
@@ -183,12 +187,26 @@ impl Vectors {
         exclude: Option<i64>,
         wanted: usize,
     ) -> Vec<(i64, f32)> {
-        let Some(keep) = self.keep(query, filter, k, exclude) else {
+        let Some(mut keep) = self.keep(query, filter, k, exclude) else {
             return vec![];
         };
         let query = unit(query);
-        let coded = self.codes.query(&query);
         let mut top = TopK::new(k);
+        if filter.category.is_some() || !filter.tags.is_empty() {
+            // A narrow filter leaves few rows: scoring them all is exact and costs less than
+            // a pass over every code.
+            let passing: Vec<usize> = (0..self.len()).filter(|&i| keep(i)).collect();
+            if passing.len() <= EXACT_WITHIN * wanted {
+                for i in passing {
+                    top.push(Hit(dot(&query, self.row(i)), self.ids[i]));
+                }
+                return top.into_sorted();
+            }
+        }
+        let coded = self.codes.query(&query);
+        let keep = self
+            .keep(&query, filter, k, exclude)
+            .expect("checked above");
         for i in self.codes.nearest_rows(&coded, keep, wanted.max(k)) {
             top.push(Hit(dot(&query, self.row(i)), self.ids[i]));
         }
