@@ -1056,6 +1056,7 @@ impl Dense {
 fn dense_doc(id: i64, v: Vec<f32>, category: &str) -> IndexDoc {
     IndexDoc {
         id,
+        name: format!("dense_{id}"),
         category: category.to_owned(),
         tags: vec![],
         name_words: String::new(),
