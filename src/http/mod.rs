@@ -6,6 +6,7 @@ pub mod edge;
 mod executions;
 mod extract;
 mod health;
+mod listing;
 mod mcp_accept;
 mod mcp_body;
 mod mcp_doc;

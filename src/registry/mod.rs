@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub use bulk::{ImportOutcome, ReindexProgress};
 pub use call::{CallContext, CallOutcome};
+pub use catalog::{Listed, Listing};
 pub use error::RegistryError;
 pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
