@@ -103,3 +103,57 @@ pub fn bad_parameter(e: FieldError) -> ApiError {
     .with("parameter", parameter.into())
     .with("rule", e.rule.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+    use futures::stream;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::store::StoreError;
+
+    fn tool(name: &str) -> Value {
+        serde_json::json!({ "name": name })
+    }
+
+    fn streamed(batches: Vec<Result<Vec<Value>, RegistryError>>) -> Response {
+        respond::<Value, Value>(Listing::All(Box::pin(stream::iter(batches))), |_| {
+            unreachable!("a streamed list has no next page")
+        })
+    }
+
+    #[tokio::test]
+    async fn batches_become_one_json_array() {
+        let resp = streamed(vec![Ok(vec![tool("a"), tool("b")]), Ok(vec![tool("c")])]);
+        let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(&bytes[..], br#"[{"name":"a"},{"name":"b"},{"name":"c"}]"#);
+    }
+
+    #[tokio::test]
+    async fn no_batches_are_an_empty_array() {
+        let bytes = to_bytes(streamed(vec![]).into_body(), usize::MAX).await;
+        assert_eq!(&bytes.unwrap()[..], b"[]");
+    }
+
+    #[tokio::test]
+    async fn a_failure_part_way_fails_the_body_and_never_closes_the_array() {
+        let failure = RegistryError::Store(StoreError::Other(sqlx::Error::PoolClosed));
+        let resp = streamed(vec![Ok(vec![tool("a")]), Err(failure)]);
+        let mut body = resp.into_body().into_data_stream();
+        let mut sent = Vec::new();
+        let mut failed = false;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(bytes) => sent.extend_from_slice(&bytes),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed, "the body ends with an error, so the transfer is cut");
+        assert_eq!(sent, br#"[{"name":"a"}"#);
+        assert!(serde_json::from_slice::<Value>(&sent).is_err());
+    }
+}
