@@ -152,7 +152,10 @@ mod tests {
                 }
             }
         }
-        assert!(failed, "the body ends with an error, so the transfer is cut");
+        assert!(
+            failed,
+            "the body ends with an error, so the transfer is cut"
+        );
         assert_eq!(sent, br#"[{"name":"a"}"#);
         assert!(serde_json::from_slice::<Value>(&sent).is_err());
     }

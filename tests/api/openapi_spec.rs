@@ -243,6 +243,9 @@ fn listing_limits_and_cursors_in_the_description_are_the_enforced_ones() {
     for path in ["/tools", "/mcp/list_tools"] {
         let method = if path == "/tools" { "get" } else { "post" };
         let headers = &spec["paths"][path][method]["responses"]["200"]["headers"];
-        assert!(headers["link"].is_object() && headers["x-next-cursor"].is_object(), "{path}");
+        assert!(
+            headers["link"].is_object() && headers["x-next-cursor"].is_object(),
+            "{path}"
+        );
     }
 }

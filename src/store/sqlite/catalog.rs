@@ -17,8 +17,8 @@ const SUMMARY_COLUMNS: &str =
 /// A filtered keyset page: the filter's parameters at ?2 and ?3 ([`filter_sql`]), the name to
 /// start after at ?4 (`''` for the first page: every name sorts after it), the size at ?5.
 ///
-/// Walks the unique index on `name` (`sqlite_autoindex_tools_1`, the `UNIQUE` of migration
-/// 0001) from ?4 and stops after ?5 matches, so a page costs the same at the end of the
+/// Walks the unique index on `name` (`sqlite_autoindex_tools_1`, the `UNIQUE` of the first
+/// migration) from ?4 and stops after ?5 matches, so a page costs the same at the end of the
 /// catalogue as at its start. `INDEXED BY`, because with a tag filter SQLite otherwise starts
 /// from the `tool_tags` key and sorts every tagged tool for each page; here the tagged ids are
 /// collected once per page (the `tool_tags` key) and the walk tests each row against them.
