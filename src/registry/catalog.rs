@@ -105,42 +105,61 @@ impl RegistryService {
     }
 }
 
-/// `first`, then the batches after it, each read when the previous one has been taken. Every
-/// batch is a keyset page of its own, so a tool added or removed meanwhile is seen or not by
-/// its name's place, and no tool comes twice.
+/// `first`, then the batches after it. Each batch is read while the one before is being
+/// written (a prefetch: two batches at most in memory), so the client does not wait for the
+/// database between chunks. Every batch is a keyset page of its own, so a tool added or
+/// removed meanwhile is seen or not by its name's place, and no tool comes twice.
 fn batches<T: Listed>(
     store: Arc<dyn Store>,
     filter: SearchFilter,
     first: Vec<T>,
 ) -> BoxStream<'static, Result<Vec<T>, RegistryError>> {
-    // The state: the batch to hand out next (`None`: read one after `after`), or the end.
-    struct Next<T> {
-        ready: Option<Vec<T>>,
-        after: String,
-    }
-    let start = Some(Next {
-        ready: Some(first),
-        after: String::new(),
-    });
-    Box::pin(stream::unfold(start, move |state| {
-        let store = store.clone();
-        let filter = filter.clone();
+    Box::pin(stream::unfold(Some(Next::Ready(first)), move |state| {
+        let (store, filter) = (store.clone(), filter.clone());
         async move {
-            let Next { ready, after } = state?;
-            let batch = match ready {
-                Some(batch) => batch,
-                None => match T::page(&*store, &filter, Some(&after), STREAM_BATCH).await {
+            let batch = match state? {
+                Next::Ready(batch) => batch,
+                Next::Reading(read) => match read.result().await {
                     Ok(batch) => batch,
                     Err(e) => return Some((Err(RegistryError::from(e)), None)),
                 },
             };
             let last = batch.last().map(|t| t.name().to_owned())?;
             let more = batch.len() as i64 == STREAM_BATCH;
-            let state = more.then_some(Next {
-                ready: None,
-                after: last,
-            });
-            Some((Ok(batch), state))
+            let next = more.then(|| Next::Reading(Prefetch::start(store, filter, last)));
+            Some((Ok(batch), next))
         }
     }))
+}
+
+/// The batch to hand out next: read, or being read.
+enum Next<T> {
+    Ready(Vec<T>),
+    Reading(Prefetch<T>),
+}
+
+/// A batch being read by a task of its own; dropping it (the client went away) stops the read.
+struct Prefetch<T>(tokio::task::JoinHandle<Result<Vec<T>, StoreError>>);
+
+impl<T: Listed> Prefetch<T> {
+    fn start(store: Arc<dyn Store>, filter: SearchFilter, after: String) -> Self {
+        Self(tokio::spawn(async move {
+            T::page(&*store, &filter, Some(&after), STREAM_BATCH).await
+        }))
+    }
+
+    async fn result(mut self) -> Result<Vec<T>, StoreError> {
+        match (&mut self.0).await {
+            Ok(read) => read,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Cancelled: only when the runtime shuts down under the response.
+            Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+        }
+    }
+}
+
+impl<T> Drop for Prefetch<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
