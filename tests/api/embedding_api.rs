@@ -155,10 +155,21 @@ async fn with_the_endpoint_down_at_startup_the_built_ins_are_callable_and_embedd
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let hits = app
-        .find(json!({"query": "add two numbers with the calculator"}))
-        .await;
-    assert_eq!(hits[0]["name"], "calculator");
+    // The row is written before the search index applies it (the background task's write
+    // catches the index up right after its commit): wait for the index too.
+    loop {
+        let hits = app
+            .find(json!({"query": "add two numbers with the calculator"}))
+            .await;
+        if hits.first().is_some_and(|h| h["name"] == "calculator") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the embedded built-ins were never found: {hits:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 // Multi-threaded: the test blocks on the child process while the fake server must answer it.
