@@ -1,14 +1,14 @@
 //! Request ids on every log line and in every problem+json body, access logs, and the
 //! request-duration histogram by matched route and status.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::classify::{ServerErrorsAsFailures, ServerErrorsFailureClass, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, MakeSpan, TraceLayer};
 use tracing::{Level, Span};
 
@@ -41,10 +41,32 @@ impl<B> MakeSpan<B> for RequestSpan {
 }
 
 /// Every event logged while handling a request carries the request span and so its id.
-pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan> {
+pub fn trace_layer() -> TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    RequestSpan,
+    tower_http::trace::DefaultOnRequest,
+    DefaultOnResponse,
+    tower_http::trace::DefaultOnBodyChunk,
+    tower_http::trace::DefaultOnEos,
+    fn(ServerErrorsFailureClass, Duration, &Span),
+> {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_response(DefaultOnResponse::new().level(Level::INFO))
+        .on_failure(log_failure as fn(ServerErrorsFailureClass, Duration, &Span))
+}
+
+/// A 5xx is logged as an error, except 503: that answer says a dependency is not ready or
+/// not reachable (`/ready` while the search index is built at startup, which a readiness
+/// probe polls), and whoever produced it logged its cause already.
+fn log_failure(class: ServerErrorsFailureClass, latency: Duration, _span: &Span) {
+    let latency_ms = latency.as_millis() as u64;
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::warn!(latency_ms, "response failed: 503 Service Unavailable")
+        }
+        other => tracing::error!(classification = %other, latency_ms, "response failed"),
+    }
 }
 
 /// Makes every error answer problem+json carrying the request id, whoever produced it: an
