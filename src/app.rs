@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -119,7 +120,12 @@ impl App {
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(self.listener, app)
+        // No Nagle delay: a streamed response (a whole listing) ends with small writes that
+        // would otherwise wait for the client's delayed ACK.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let server = axum::serve(listener, app)
             .with_graceful_shutdown(token.clone().cancelled_owned())
             .into_future();
         let mut server = tokio::spawn(server);

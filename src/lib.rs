@@ -6,7 +6,9 @@
 //! [`registry`] service (the use cases), which uses [`store`] (the `Store` trait over
 //! PostgreSQL + pgvector or the embedded SQLite file, with its change stream),
 //! [`embedding`] (text → vectors) and [`executor`] (running built-in and HTTP tools).
-//! [`domain`] holds the validated types passed between them; [`config`] reads the environment
+//! Search runs in [`search_index`] (BM25 and a vector scan, in memory, over `domain` only):
+//! derived state that the registry builds from the store at startup and keeps in step with
+//! the store's change log, so any replica can start or die at any time. [`domain`] holds the validated types passed between them; [`config`] reads the environment
 //! once, one file per section; [`app`] wires everything and serves it; [`commands`] runs the
 //! bulk `import` and `reindex` commands; [`eval`] measures retrieval quality. Nothing below
 //! `http`/`mcp` knows HTTP status codes, nothing outside `store` writes SQL, and nothing

@@ -9,6 +9,7 @@ mod executor_spec;
 mod field_error;
 mod find;
 mod integer;
+mod list;
 mod pointer;
 pub mod schema_bounds;
 mod search;
@@ -23,6 +24,10 @@ pub use executor_spec::{
 pub use field_error::FieldError;
 pub use find::{FindQuery, FindRequest, MAX_QUERY_CHARS, SearchDefaults};
 pub use integer::optional_integer;
+pub use list::{
+    CURSOR_PATTERN, ListQuery, ListRequest, MAX_LIST_LIMIT, decode_cursor, encode_cursor,
+    parse_limit_text,
+};
 pub use pointer::{escape_token, pointer_of};
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{NewTool, Tool, ToolName, ToolPatch, check_filter, embedded_text, split_identifier};

@@ -6,15 +6,33 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::FindRequest;
+use crate::domain::{FieldError, FindRequest, ListRequest, parse_limit_text};
 use crate::registry::{CallErrorKind, CallOutcome, Explain, Hit};
 use crate::store::ToolSummary;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"limit": 100, "category": "math"}))]
 pub struct ListToolsRequest {
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// Page size, 1..=1000. Without it the whole list is answered (streamed).
+    #[schema(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::domain::optional_integer")]
+    pub limit: Option<i64>,
+    /// The `X-Next-Cursor` of the previous page: the list resumes after its last tool.
+    pub cursor: Option<String>,
+}
+
+impl From<ListToolsRequest> for ListRequest {
+    fn from(r: ListToolsRequest) -> Self {
+        Self {
+            category: r.category,
+            tags: r.tags,
+            limit: r.limit,
+            cursor: r.cursor,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,10 +182,46 @@ impl From<CallOutcome> for CallToolResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListParams {
     pub category: Option<String>,
     /// Comma-separated tags; a tool must carry all of them.
     pub tags: Option<String>,
+    /// Page size, 1..=1000; the `Link: rel="next"` header names the next page. Without it the
+    /// whole list is answered (streamed).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
+    /// Opaque: the list resumes after the last tool of the page that announced it.
+    pub cursor: Option<String>,
+}
+
+impl ListParams {
+    /// The request these parameters make: `tags` split at commas, `limit` read as a number.
+    pub fn to_request(&self) -> Result<ListRequest, FieldError> {
+        Ok(ListRequest {
+            category: self.category.clone(),
+            tags: self
+                .tags
+                .as_ref()
+                .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect()),
+            limit: self.limit.as_deref().map(parse_limit_text).transpose()?,
+            cursor: self.cursor.clone(),
+        })
+    }
+
+    /// These parameters with `cursor` in place of the given one, as a query string.
+    pub fn with_cursor(&self, cursor: &str) -> String {
+        let pairs = [
+            ("category", self.category.as_deref()),
+            ("tags", self.tags.as_deref()),
+            ("limit", self.limit.as_deref()),
+            ("cursor", Some(cursor)),
+        ];
+        let present: Vec<(&str, &str)> = pairs
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        serde_urlencoded::to_string(present).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

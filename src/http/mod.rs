@@ -6,6 +6,7 @@ pub mod edge;
 mod executions;
 mod extract;
 mod health;
+mod listing;
 mod mcp_accept;
 mod mcp_body;
 mod mcp_doc;
@@ -22,6 +23,7 @@ use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 
 pub use extract::{ApiJson, ApiQuery, MAX_BODY, parse_json};
+pub use listing::NEXT_CURSOR;
 pub use problem::ApiError;
 pub use state::AppState;
 

@@ -23,6 +23,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::AppState;
 use super::edge::auth::{Access, required_access};
 pub use super::problem::Problem;
+use crate::domain::CURSOR_PATTERN;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -74,7 +75,8 @@ const LABEL_EDGE: &str = r"[^\u0000-\u001f\u007f-\u009f\s]";
 /// The rules `domain::tool` checks that derive macros cannot say: labels (`category`,
 /// `version`, each tag) have no control characters and no surrounding whitespace; a
 /// description or example is not blank; no text holds NUL (PostgreSQL's text cannot); search
-/// filters hold no control characters; tags and examples have a length. Described here so a
+/// filters hold no control characters; tags and examples have a length; a listing's cursor is
+/// one the server could have issued ([`CURSOR_PATTERN`]). Described here so a
 /// client that keeps to the description is not refused.
 fn set_tool_field_rules(spec: &mut Spec) {
     let label = format!("^{LABEL_EDGE}(?:{LABEL_CHAR}*{LABEL_EDGE})?$");
@@ -94,13 +96,18 @@ fn set_tool_field_rules(spec: &mut Spec) {
         ("category", filter.as_str(), None, None),
         ("tags", &filter, None, None),
     ];
+    let list_rules = [
+        ("category", filter.as_str(), None, None),
+        ("tags", &filter, None, None),
+        ("cursor", CURSOR_PATTERN, None, None),
+    ];
     let Some(components) = spec.components.as_mut() else {
         return;
     };
     for (schema, rules) in [
         ("ToolPatch", &tool_rules[..]),
         ("NewTool", &tool_rules[..]),
-        ("ListToolsRequest", &filter_rules[..]),
+        ("ListToolsRequest", &list_rules[..]),
         ("FindToolRequest", &filter_rules[..]),
     ] {
         let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(schema) else {
@@ -122,8 +129,13 @@ fn set_tool_field_rules(spec: &mut Spec) {
         .and_then(|op| op.parameters.as_mut());
     for param in list.into_iter().flatten() {
         let RefOr::T(param) = param else { continue };
+        let pattern = match param.name.as_str() {
+            "category" | "tags" => filter.as_str(),
+            "cursor" => CURSOR_PATTERN,
+            _ => continue,
+        };
         if let Some(RefOr::T(Schema::Object(string))) = param.schema.as_mut() {
-            string.pattern = Some(filter.clone());
+            string.pattern = Some(pattern.to_owned());
         }
     }
 }

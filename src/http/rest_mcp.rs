@@ -3,31 +3,37 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::Response;
 
 use super::ApiJson;
 use super::AppState;
 use super::dto::{
     CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
 };
-use crate::domain::{FieldError, FindQuery, SearchDefaults, check_filter};
+use super::listing;
+use crate::domain::{FieldError, FindQuery, ListQuery, SearchDefaults};
 use crate::http::ApiError;
 use crate::registry::{CallContext, RegistryService};
-use crate::store::SearchFilter;
+use crate::store::ToolSummary;
 
-/// Lists tools (agent-facing), optionally filtered.
+/// Lists tools (agent-facing) in name order, optionally filtered; a page at a time with
+/// `limit` (the next one announced by `Link` and `X-Next-Cursor`), otherwise all of them.
 #[utoipa::path(post, path = "/mcp/list_tools", tag = "agents", request_body = ListToolsRequest,
-    responses((status = 200, description = "Registered tools", body = Vec<ToolListItem>)))]
+    responses((status = 200, description = "Registered tools in name order: a page with `limit`, \
+        otherwise all of them (streamed; a failure part-way cuts the transfer, so the array is \
+        left unclosed)", body = Vec<ToolListItem>,
+        headers(("link" = String, description = "`</mcp/list_tools>; rel=\"next\"` when there is \
+            a next page: POST the same body with `cursor` set to `X-Next-Cursor`"),
+            ("x-next-cursor" = String, description = "The cursor of the next page, when there is one")))))]
 pub async fn list_tools(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ListToolsRequest>,
-) -> Result<Json<Vec<ToolListItem>>, ApiError> {
-    let filter = SearchFilter {
-        category: req.category,
-        tags: req.tags,
-    };
-    check_filter(filter.category.as_deref(), filter.tags.as_deref()).map_err(unprocessable)?;
-    let tools = state.registry.list_summaries(&filter).await?;
-    Ok(Json(tools.into_iter().map(ToolListItem::from).collect()))
+) -> Result<Response, ApiError> {
+    let query = ListQuery::parse(req.into()).map_err(unprocessable)?;
+    let listing = state.registry.list_tools::<ToolSummary>(&query).await?;
+    Ok(listing::respond::<_, ToolListItem>(listing, |_| {
+        "/mcp/list_tools".to_owned()
+    }))
 }
 
 /// Finds tools by describing the task in plain language.

@@ -6,13 +6,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::dto::{FindHit, ListQuery, SimilarQuery};
+use super::dto::{FindHit, ListParams, SimilarQuery};
+use super::listing;
 use super::schema::{ToolPatchSchema, ToolSchema};
 use super::{ApiJson, ApiQuery};
-use crate::domain::{NewTool, Tool, ToolPatch, check_filter};
+use crate::domain::{ListQuery, NewTool, Tool, ToolPatch};
 use crate::http::ApiError;
 use crate::registry::{RegistryError, RegistryService};
-use crate::store::SearchFilter;
 
 /// Registers a tool.
 #[utoipa::path(post, path = "/tools", tag = "tools", operation_id = "register_tool", request_body = ToolPatchSchema,
@@ -33,35 +33,25 @@ pub async fn register(
         .into_response())
 }
 
-/// Lists tools, optionally filtered by category and tags.
-#[utoipa::path(get, path = "/tools", tag = "tools", operation_id = "list_registered_tools", params(ListQuery),
-    responses((status = 200, description = "Registered tools", body = Vec<ToolSchema>)))]
+/// Lists tools in name order, optionally filtered by category and tags; a page at a time with
+/// `limit` (the next one announced by `Link`), otherwise all of them.
+#[utoipa::path(get, path = "/tools", tag = "tools", operation_id = "list_registered_tools", params(ListParams),
+    responses((status = 200, description = "Registered tools in name order: a page with `limit`, \
+        otherwise all of them (streamed; a failure part-way cuts the transfer, so the array is \
+        left unclosed)", body = Vec<ToolSchema>,
+        headers(("link" = String, description = "`</tools?...&cursor=...>; rel=\"next\"` when there \
+            is a next page: the same query with the next page's cursor"),
+            ("x-next-cursor" = String, description = "The cursor of the next page, when there is one")))))]
 pub async fn list(
     State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Vec<Tool>>, ApiError> {
-    let filter = SearchFilter {
-        category: q.category,
-        tags: q
-            .tags
-            .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect()),
-    };
-    check_filter(filter.category.as_deref(), filter.tags.as_deref()).map_err(|e| {
-        let parameter = if e.pointer == "/category" {
-            "category"
-        } else {
-            "tags"
-        };
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-parameter",
-            "Invalid query parameter",
-            format!("`{parameter}` {}", e.message),
-        )
-        .with("parameter", parameter.into())
-        .with("rule", e.rule.into())
-    })?;
-    Ok(Json(state.registry.list(&filter).await?))
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let req = params.to_request().map_err(listing::bad_parameter)?;
+    let query = ListQuery::parse(req).map_err(listing::bad_parameter)?;
+    let listing = state.registry.list_tools::<Tool>(&query).await?;
+    Ok(listing::respond::<_, Tool>(listing, |cursor| {
+        format!("/tools?{}", params.with_cursor(cursor))
+    }))
 }
 
 /// One tool by name.

@@ -64,28 +64,22 @@ fn humanize(name: &str) -> String {
     }
 }
 
-/// An opaque cursor naming the last tool of a page (keyset pagination by name).
+/// An opaque cursor naming the last tool of a page (keyset pagination by name): the one
+/// the REST listings issue too.
 pub fn encode_cursor(last_name: &str) -> String {
-    last_name.bytes().map(|b| format!("{b:02x}")).collect()
+    crate::domain::encode_cursor(last_name)
 }
 
 /// The tool name a cursor stands for; a cursor this server did not issue is invalid params.
 pub fn decode_cursor(cursor: &str) -> Result<String, ErrorData> {
-    let invalid = || {
-        ErrorData::invalid_params(
-            format!("invalid cursor {cursor:?}: pass a nextCursor returned by tools/list"),
-            None,
-        )
-    };
-    if !cursor.len().is_multiple_of(2) || cursor.is_empty() {
-        return Err(invalid());
-    }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
-    String::from_utf8(bytes).map_err(|_| invalid())
+    crate::domain::decode_cursor(cursor)
+        .map(|name| name.as_str().to_owned())
+        .map_err(|_| {
+            ErrorData::invalid_params(
+                format!("invalid cursor {cursor:?}: pass a nextCursor returned by tools/list"),
+                None,
+            )
+        })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 pub use bulk::{ImportOutcome, ReindexProgress};
 pub use call::{CallContext, CallOutcome};
+pub use catalog::{Listed, Listing};
 pub use error::RegistryError;
 pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
@@ -34,7 +35,7 @@ use crate::domain::{
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::Executor;
 use crate::search_index::IndexFilter;
-use crate::store::{SearchFilter, Store, StoredEmbedding, ToolSummary};
+use crate::store::{Store, StoredEmbedding};
 
 #[derive(Clone)]
 pub struct RegistryService {
@@ -236,19 +237,6 @@ impl RegistryService {
         } else {
             Err(RegistryError::NotFound(name.to_owned()))
         }
-    }
-
-    /// Lists tools, sorted by name.
-    pub async fn list(&self, filter: &SearchFilter) -> Result<Vec<Tool>, RegistryError> {
-        Ok(self.store.list_tools(filter).await?)
-    }
-
-    /// Lists what `list_tools` shows of each tool, sorted by name.
-    pub async fn list_summaries(
-        &self,
-        filter: &SearchFilter,
-    ) -> Result<Vec<ToolSummary>, RegistryError> {
-        Ok(self.store.list_tool_summaries(filter).await?)
     }
 
     /// Search: by embedding, by full text, or both fused (`q.method`), best first. Only tools

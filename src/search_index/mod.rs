@@ -1,5 +1,6 @@
-//! The in-process search index: BM25 full text (tantivy) and exact cosine vectors over the
-//! same tools, with category and tag filters applied inside both.
+//! The in-process search index: BM25 full text (tantivy) and cosine vectors (exact scores,
+//! rows to score chosen by four-bit codes) over the same tools, with category and tag
+//! filters applied inside both.
 //!
 //! It is derived state: built from the store and kept in step with it by applying batches of
 //! [`Change`]s. Many searches run at once; one batch is applied at a time. A search never
@@ -8,7 +9,9 @@
 //! search on this process sees the batch (read-your-writes), and [`SearchIndex::generation`]
 //! has moved on.
 
+mod codes;
 mod doc;
+mod kernels;
 mod text;
 mod vectors;
 
@@ -197,7 +200,7 @@ impl SearchIndex {
         self.vectors.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Bytes held by the vector array.
+    /// Heap bytes held by the vector side: vectors, their codes, ids, labels, the id map.
     pub fn vector_bytes(&self) -> usize {
         self.vectors
             .read()
@@ -222,7 +225,9 @@ impl SearchIndex {
     }
 
     /// The `k` tools whose vectors are most similar (cosine) to `query`, best first, ties by
-    /// id; `exclude` is never returned. A query of another dimension answers nothing.
+    /// id; `exclude` is never returned. A query of another dimension answers nothing. The
+    /// similarities are exact; which tools are scored is chosen by four-bit codes, so a
+    /// true neighbour is missed now and then (`bench_index` measures how often).
     pub fn vector_top_k(
         &self,
         query: &[f32],
@@ -252,10 +257,24 @@ impl SearchIndex {
             .vector(id)
     }
 
-    /// [`SearchIndex::vector_top_k`] through an int8 scan whose best `candidates` are
-    /// rescored exactly: measured by `bench_index` against the exact scan (recall and time),
-    /// not used by search yet.
-    pub fn vector_top_k_int8(
+    /// [`SearchIndex::vector_top_k`] with every passing tool scored: the reference
+    /// `bench_index` measures recall against.
+    pub fn vector_top_k_exact(
+        &self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+    ) -> Vec<(i64, f32)> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .nearest_exact(query, filter, k, exclude)
+    }
+
+    /// [`SearchIndex::vector_top_k`] with `candidates` tools (instead of the default
+    /// policy's) chosen by code and scored exactly, for `bench_index`'s sweep.
+    pub fn vector_top_k_rescoring(
         &self,
         query: &[f32],
         filter: &IndexFilter,
@@ -266,7 +285,7 @@ impl SearchIndex {
         self.vectors
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .nearest_int8(query, filter, k, exclude, candidates)
+            .nearest_rescoring(query, filter, k, exclude, candidates)
     }
 }
 

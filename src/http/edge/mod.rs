@@ -110,6 +110,9 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             header::RETRY_AFTER,
             HeaderName::from_static("mcp-session-id"),
             header::WWW_AUTHENTICATE,
+            // A listing's next page (`Link: rel="next"`, `X-Next-Cursor`).
+            header::LINK,
+            HeaderName::from_static(crate::http::NEXT_CURSOR),
         ])
         .max_age(Duration::from_secs(600));
     Some(layer)

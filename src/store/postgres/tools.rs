@@ -57,7 +57,7 @@ impl From<ToolRow> for Tool {
 /// A row of [`PgStore::list_tool_summaries`]. The `json` column's text is kept as stored
 /// (migration 0007), not re-serialised.
 #[derive(sqlx::FromRow)]
-struct SummaryRow {
+pub(super) struct SummaryRow {
     name: String,
     description: String,
     category: String,
@@ -65,6 +65,20 @@ struct SummaryRow {
     input_schema: Json<Box<RawValue>>,
     version: String,
     created_at: DateTime<Utc>,
+}
+
+impl From<SummaryRow> for ToolSummary {
+    fn from(r: SummaryRow) -> Self {
+        ToolSummary {
+            name: r.name,
+            description: r.description,
+            category: r.category,
+            tags: r.tags,
+            input_schema: r.input_schema.0,
+            version: r.version,
+            created_at: r.created_at,
+        }
+    }
 }
 
 impl PgStore {
@@ -209,15 +223,7 @@ impl PgStore {
         .await?;
         Ok(decode_each::<_, SummaryRow>(rows, "tools")
             .into_iter()
-            .map(|r| ToolSummary {
-                name: r.name,
-                description: r.description,
-                category: r.category,
-                tags: r.tags,
-                input_schema: r.input_schema.0,
-                version: r.version,
-                created_at: r.created_at,
-            })
+            .map(ToolSummary::from)
             .collect())
     }
 }

@@ -76,7 +76,7 @@ impl From<Row> for Tool {
 }
 
 #[derive(sqlx::FromRow)]
-struct SummaryRow {
+pub(super) struct SummaryRow {
     name: String,
     description: String,
     category: String,
@@ -84,6 +84,20 @@ struct SummaryRow {
     input_schema: Json<Box<RawValue>>,
     version: String,
     created_at: DateTime<Utc>,
+}
+
+impl From<SummaryRow> for ToolSummary {
+    fn from(r: SummaryRow) -> Self {
+        ToolSummary {
+            name: r.name,
+            description: r.description,
+            category: r.category,
+            tags: r.tags.0,
+            input_schema: r.input_schema.0,
+            version: r.version,
+            created_at: r.created_at,
+        }
+    }
 }
 
 /// The filter's tags, deduplicated, as the JSON array [`filter_sql`] binds.
@@ -199,15 +213,7 @@ impl SqliteStore {
             .await?;
         Ok(decode_each::<_, SummaryRow>(rows, "tools")
             .into_iter()
-            .map(|r| ToolSummary {
-                name: r.name,
-                description: r.description,
-                category: r.category,
-                tags: r.tags.0,
-                input_schema: r.input_schema.0,
-                version: r.version,
-                created_at: r.created_at,
-            })
+            .map(ToolSummary::from)
             .collect())
     }
 }
