@@ -201,8 +201,16 @@ print(json.dumps({"kind": "machine", "nproc": os.cpu_count(), "cpu": cpu, "ram_g
   "binary_bytes": os.path.getsize(sys.argv[1])}))
 PY
 }
+# The command line, with the BENCH_* settings that were given (values quoted for a shell).
+command_json() {
+  python3 -c 'import json,os,shlex,sys
+keys = ("BENCH_BACKENDS", "BENCH_DURATION", "BENCH_WARMUP", "BENCH_CONCURRENCY", "BENCH_LOAD_VIA", "BENCH_KEEP_INDEX",
+        "BENCH_BUILDS", "BENCH_ROUNDS", "BENCH_SCENARIOS")
+env = [f"{k}={shlex.quote(os.environ[k])}" for k in keys if os.environ.get(k)]
+print(json.dumps(" ".join(env + ["bench/load.sh"] + sys.argv[1:])))' "${NS[@]}"
+}
 emit "$(machine_json)"
-emit "{\"kind\":\"settings\",\"duration_s\":$DURATION,\"warmup_s\":$WARMUP,\"levels\":[$(IFS=,; echo "${LEVELS[*]}")],\"load_via\":\"$LOAD_VIA\",\"hnsw_m\":$HNSW_M,\"hnsw_ef_construction\":$HNSW_EF_CONSTRUCTION,\"hnsw_ef_search\":$HNSW_EF_SEARCH,\"pool_size\":\"${DB_POOL_SIZE:-10}+${DB_MAX_OVERFLOW:-10}\",\"backends\":\"${BACKENDS[*]}\",\"builds\":\"${BUILD_LABELS[*]}\",\"rounds\":$ROUNDS,\"keep_index\":$KEEP_INDEX,\"command\":\"bench/load.sh ${NS[*]}\"}"
+emit "{\"kind\":\"settings\",\"duration_s\":$DURATION,\"warmup_s\":$WARMUP,\"levels\":[$(IFS=,; echo "${LEVELS[*]}")],\"load_via\":\"$LOAD_VIA\",\"hnsw_m\":$HNSW_M,\"hnsw_ef_construction\":$HNSW_EF_CONSTRUCTION,\"hnsw_ef_search\":$HNSW_EF_SEARCH,\"pool_size\":\"${DB_POOL_SIZE:-10}+${DB_MAX_OVERFLOW:-10}\",\"backends\":\"${BACKENDS[*]}\",\"builds\":\"${BUILD_LABELS[*]}\",\"rounds\":$ROUNDS,\"keep_index\":$KEEP_INDEX,\"command\":$(command_json)}"
 
 # Loads N tools into a fresh database through the service (POST /tools/bulk by default).
 load_tools() {
@@ -420,6 +428,7 @@ for N in "${NS[@]}"; do
       log "N=$N round $ROUND ${BUILD:+build $BUILD }$BACKEND (load average $(cut -d' ' -f1-3 /proc/loadavg))"
       emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"loadavg\",\"value\":$(cut -d' ' -f1 /proc/loadavg)}"
       run_backend
+      emit "{\"n\":$N,\"kind\":\"fact\",\"name\":\"loadavg_end\",\"value\":$(cut -d' ' -f1 /proc/loadavg)}"
     done
     BACKEND=
   done

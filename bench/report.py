@@ -214,7 +214,8 @@ def before_after(rows, settings, builds, ns, w):
             w(f"| Peak RSS | {mib(fa, 'peak_rss_kb')} | {mib(fb, 'peak_rss_kb')} |")
             w(f"| Recall@10, similar vs brute force | {rec(Ra)} | {rec(Rb)} |")
             w(f"| Database size | {fa.get('db_mb', '–')} MiB | {fb.get('db_mb', '–')} MiB |")
-            w(f"| Load average before this store's run | {fa.get('loadavg', '–')} | {fb.get('loadavg', '–')} |")
+            la1 = lambda f: f"{f.get('loadavg', '–')} → {f.get('loadavg_end', '–')}"
+            w(f"| 1-min load average, start → end of this run | {la1(fa)} | {la1(fb)} |")
             w("")
 
 
