@@ -176,7 +176,23 @@ impl LiveIndex {
     /// Applies every change committed so far. Before the first build there is nothing to
     /// keep in step (the build will read the change).
     pub async fn catch_up(&self) -> Result<(), RegistryError> {
+        self.catch_up_to(i64::MAX).await
+    }
+
+    /// Makes every change committed so far visible, for a writer that has just committed:
+    /// concurrent writers share one catch-up (group commit), since a writer that waited
+    /// for another's catch-up usually finds its own change applied already.
+    pub async fn catch_up_after_write(&self) -> Result<(), RegistryError> {
+        let target = self.store.change_position().await?;
+        self.catch_up_to(target).await
+    }
+
+    /// Catches up unless the index has applied `target` already.
+    async fn catch_up_to(&self, target: i64) -> Result<(), RegistryError> {
         let _one = self.updating.lock().await;
+        if self.applied.load(Ordering::Acquire) >= target {
+            return Ok(());
+        }
         let Some(index) = self.current() else {
             return Ok(());
         };

@@ -117,7 +117,7 @@ impl RegistryService {
     /// Makes a committed write visible to this replica's next search (read-your-writes). A
     /// failure here does not undo the write: the index's follower applies it shortly.
     async fn written(&self) {
-        if let Err(e) = self.index.catch_up().await {
+        if let Err(e) = self.index.catch_up_after_write().await {
             tracing::warn!(error = %e, "search index not brought up to date after a write; it will follow");
         }
     }
