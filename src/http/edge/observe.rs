@@ -40,8 +40,8 @@ impl<B> MakeSpan<B> for RequestSpan {
     }
 }
 
-/// Every event logged while handling a request carries the request span and so its id.
-pub fn trace_layer() -> TraceLayer<
+/// The access-log layer: request spans, responses at INFO, failures by [`log_failure`].
+pub type AccessLog = TraceLayer<
     SharedClassifier<ServerErrorsAsFailures>,
     RequestSpan,
     tower_http::trace::DefaultOnRequest,
@@ -49,7 +49,10 @@ pub fn trace_layer() -> TraceLayer<
     tower_http::trace::DefaultOnBodyChunk,
     tower_http::trace::DefaultOnEos,
     fn(ServerErrorsFailureClass, Duration, &Span),
-> {
+>;
+
+/// Every event logged while handling a request carries the request span and so its id.
+pub fn trace_layer() -> AccessLog {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_response(DefaultOnResponse::new().level(Level::INFO))
