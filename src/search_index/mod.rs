@@ -163,6 +163,11 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// The vector side, for reading (a panic elsewhere poisons nothing worth refusing).
+    fn read_vectors(&self) -> std::sync::RwLockReadGuard<'_, Vectors> {
+        self.vectors.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The name of tool `id`, if the index holds it.
     pub fn name(&self, id: i64) -> Option<Box<str>> {
         self.names
@@ -197,15 +202,12 @@ impl SearchIndex {
 
     /// How many tools have a vector.
     pub fn vector_len(&self) -> usize {
-        self.vectors.read().unwrap_or_else(|e| e.into_inner()).len()
+        self.read_vectors().len()
     }
 
     /// Heap bytes held by the vector side: vectors, their codes, ids, labels, the id map.
     pub fn vector_bytes(&self) -> usize {
-        self.vectors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .vector_bytes()
+        self.read_vectors().vector_bytes()
     }
 
     /// How many batches have been applied: a cheap way to tell that the index changed.
@@ -235,26 +237,17 @@ impl SearchIndex {
         k: usize,
         exclude: Option<i64>,
     ) -> Vec<(i64, f32)> {
-        self.vectors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .nearest(query, filter, k, exclude)
+        self.read_vectors().nearest(query, filter, k, exclude)
     }
 
     /// The cosine similarity of tool `id` to `query`: `None` when the tool has no vector.
     pub fn similarity(&self, id: i64, query: &[f32]) -> Option<f32> {
-        self.vectors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .similarity(id, query)
+        self.read_vectors().similarity(id, query)
     }
 
     /// Tool `id`'s vector (unit length), to search for its neighbours.
     pub fn vector(&self, id: i64) -> Option<Vec<f32>> {
-        self.vectors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .vector(id)
+        self.read_vectors().vector(id)
     }
 
     /// [`SearchIndex::vector_top_k`] with every passing tool scored: the reference
@@ -266,10 +259,7 @@ impl SearchIndex {
         k: usize,
         exclude: Option<i64>,
     ) -> Vec<(i64, f32)> {
-        self.vectors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .nearest_exact(query, filter, k, exclude)
+        self.read_vectors().nearest_exact(query, filter, k, exclude)
     }
 
     /// [`SearchIndex::vector_top_k`] with `candidates` tools (instead of the default
@@ -282,9 +272,7 @@ impl SearchIndex {
         exclude: Option<i64>,
         candidates: usize,
     ) -> Vec<(i64, f32)> {
-        self.vectors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+        self.read_vectors()
             .nearest_rescoring(query, filter, k, exclude, candidates)
     }
 }

@@ -18,6 +18,17 @@ struct Row {
     embedding: Option<Vector>,
 }
 
+/// Each decodable row as the index reads it (see [`decode_each`]).
+fn index_rows_of<R: sqlx::Row>(rows: Vec<R>) -> Vec<IndexRow>
+where
+    Row: for<'r> sqlx::FromRow<'r, R>,
+{
+    decode_each::<_, Row>(rows, "tools")
+        .into_iter()
+        .map(IndexRow::from)
+        .collect()
+}
+
 impl From<Row> for IndexRow {
     fn from(r: Row) -> Self {
         IndexRow {
@@ -100,10 +111,7 @@ impl PgStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(decode_each::<_, Row>(rows, "tools")
-            .into_iter()
-            .map(IndexRow::from)
-            .collect())
+        Ok(index_rows_of(rows))
     }
 
     /// The tools among `ids` (primary key), with embeddings.
@@ -113,9 +121,6 @@ impl PgStore {
             .bind(ids)
             .fetch_all(&self.pool)
             .await?;
-        Ok(decode_each::<_, Row>(rows, "tools")
-            .into_iter()
-            .map(IndexRow::from)
-            .collect())
+        Ok(index_rows_of(rows))
     }
 }

@@ -18,6 +18,17 @@ struct Row {
     embedding: Option<Vec<u8>>,
 }
 
+/// Each decodable row as the index reads it (see [`decode_each`]).
+fn index_rows_of<R: sqlx::Row>(rows: Vec<R>) -> Vec<IndexRow>
+where
+    Row: for<'r> sqlx::FromRow<'r, R>,
+{
+    decode_each::<_, Row>(rows, "tools")
+        .into_iter()
+        .map(IndexRow::from)
+        .collect()
+}
+
 impl From<Row> for IndexRow {
     fn from(r: Row) -> Self {
         IndexRow {
@@ -124,10 +135,7 @@ impl SqliteStore {
             .bind(limit)
             .fetch_all(&self.reader)
             .await?;
-        Ok(decode_each::<_, Row>(rows, "tools")
-            .into_iter()
-            .map(IndexRow::from)
-            .collect())
+        Ok(index_rows_of(rows))
     }
 
     /// The tools among `ids` (by rowid), with embeddings.
@@ -140,9 +148,6 @@ impl SqliteStore {
             .bind(id_list(ids))
             .fetch_all(&self.reader)
             .await?;
-        Ok(decode_each::<_, Row>(rows, "tools")
-            .into_iter()
-            .map(IndexRow::from)
-            .collect())
+        Ok(index_rows_of(rows))
     }
 }
