@@ -2,6 +2,10 @@ use clap::Parser;
 use toolbox::cli::{self, Cli};
 use toolbox::{Config, telemetry};
 
+/// mimalloc rather than glibc's allocator: see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let cfg = match Config::from_env() {

@@ -3,7 +3,7 @@
 //! Reads `DEFAULT_SIMILARITY_THRESHOLD` (0.0, -1..=1), `MAX_SEARCH_LIMIT`
 //! ([`DEFAULT_MAX_SEARCH_LIMIT`]), `DEFAULT_SEARCH_LIMIT` (10, at most `MAX_SEARCH_LIMIT`),
 //! `USE_HYBRID_SEARCH` (true), `SEARCH_FUSION` (`weighted` or `rrf`), `SEARCH_VECTOR_WEIGHT`
-//! (0.7, 0..=1) and `RRF_K` (60, at least 0).
+//! (0.7, 0..=1), `RRF_K` (60, at least 0) and `SEARCH_CACHE_SIZE` (1024 rankings; 0: off).
 
 use crate::domain::{Fusion, FusionKind};
 
@@ -24,6 +24,8 @@ pub struct SearchConfig {
     pub vector_weight: f32,
     /// The `k` of reciprocal rank fusion (`RRF_K`).
     pub rrf_k: f32,
+    /// How many recent rankings are kept for repeated searches (`SEARCH_CACHE_SIZE`).
+    pub cache_size: u64,
 }
 
 impl SearchConfig {
@@ -59,6 +61,7 @@ impl SearchConfig {
             fusion: env.parse("SEARCH_FUSION", FusionKind::Weighted)?,
             vector_weight,
             rrf_k,
+            cache_size: env.parse("SEARCH_CACHE_SIZE", 1_024)?,
         })
     }
 

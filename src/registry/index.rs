@@ -24,8 +24,11 @@ use crate::store::{ChangesSince, IndexRow, Store};
 
 /// Tools read per page of a full build.
 const BUILD_PAGE: i64 = 2_000;
-/// Tools handed to the index per batch of a full build (one tantivy commit each).
-const BUILD_BATCH: usize = 20_000;
+/// Tools handed to the index per batch of a full build (one tantivy commit each): small
+/// enough that reading the next batch overlaps with indexing this one for most of a build.
+const BUILD_BATCH: usize = 10_000;
+/// The most tools a build makes room for in advance.
+const BULK_RESERVE_MAX: usize = 10_000_000;
 /// Change-log entries read per round of a catch-up.
 const CATCH_UP_PAGE: i64 = 10_000;
 /// How often the log is read without a notification: changes that notify nothing (a
@@ -131,24 +134,53 @@ impl LiveIndex {
         let index = Arc::new(
             SearchIndex::new(self.dimension).map_err(|e| RegistryError::Index(e.to_string()))?,
         );
-        let mut after = 0;
-        let mut batch = Vec::with_capacity(BUILD_BATCH);
-        loop {
-            let rows = self.store.index_rows_after(after, BUILD_PAGE).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.tool.id;
-            let full = rows.len() as i64 == BUILD_PAGE;
-            batch.extend(rows.into_iter().map(|r| Change::Upsert(self.doc(r))));
-            if batch.len() >= BUILD_BATCH || !full {
-                apply(&index, std::mem::take(&mut batch)).await?;
+        // Room for every tool at once (a cap, so a wrong count costs nothing worse).
+        let tools = self.store.count_tools().await?;
+        index.begin_bulk(usize::try_from(tools).unwrap_or(0).min(BULK_RESERVE_MAX));
+        // Reading and decoding the next pages overlaps with indexing the ones before: the
+        // reader runs on this task, each batch is applied on a blocking thread.
+        let (batches, mut to_apply) = tokio::sync::mpsc::channel::<Vec<Change>>(1);
+        let dimension = self.dimension;
+        let read = async move {
+            let mut after = 0;
+            let mut batch = Vec::with_capacity(BUILD_BATCH);
+            loop {
+                let rows = self.store.index_rows_after(after, BUILD_PAGE).await?;
+                let full = rows.len() as i64 == BUILD_PAGE;
+                if let Some(last) = rows.last() {
+                    after = last.tool.id;
+                }
+                batch.extend(
+                    rows.into_iter()
+                        .map(|r| Change::Upsert(index_doc(r, dimension))),
+                );
+                if (batch.len() >= BUILD_BATCH || !full) && !batch.is_empty() {
+                    let next = Vec::with_capacity(BUILD_BATCH);
+                    if batches
+                        .send(std::mem::replace(&mut batch, next))
+                        .await
+                        .is_err()
+                    {
+                        break; // the applying side failed; its error is the one reported
+                    }
+                }
+                if !full {
+                    break;
+                }
             }
-            if !full {
-                break;
+            Ok::<(), RegistryError>(())
+        };
+        let write = async {
+            while let Some(batch) = to_apply.recv().await {
+                apply(&index, batch).await?;
             }
-        }
-        if !batch.is_empty() {
-            apply(&index, batch).await?;
-        }
+            Ok::<(), RegistryError>(())
+        };
+        tokio::try_join!(read, write)?;
+        let finishing = Arc::clone(&index);
+        tokio::task::spawn_blocking(move || finishing.finish_bulk())
+            .await
+            .map_err(|e| RegistryError::Index(e.to_string()))?;
         self.applied.store(position, Ordering::Release);
         if let CaughtUp::MustReload = self.catch_up_with(&index).await? {
             // Pruned while this build read the table (it took longer than the log is kept).

@@ -45,6 +45,7 @@ pub struct RegistryService {
     index: Arc<LiveIndex>,
     limits: ExecutionConfig,
     log: ExecutionLog,
+    rankings: Arc<search::Rankings>,
 }
 
 impl RegistryService {
@@ -66,6 +67,7 @@ impl RegistryService {
             executor,
             limits: cfg.execution.clone(),
             log,
+            rankings: Arc::new(search::Rankings::new(cfg.search.cache_size)),
         }
     }
 
@@ -243,8 +245,14 @@ impl RegistryService {
     /// with cosine similarity ≥ `q.threshold` are returned, whatever the method.
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
     pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
-        let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
         let index = self.index.ready().await?;
+        // Read before searching: a change applied meanwhile moves the generation on, so the
+        // ranking below is never served for a later state of the index.
+        let key = search::RankingKey::new(q, index.generation());
+        if let Some(ranked) = self.rankings.get(&key) {
+            return self.with_tools(ranked.to_vec()).await;
+        }
+        let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
         let filter = IndexFilter {
             category: q.category.clone(),
             tags: q.tags.clone().unwrap_or_default(),
@@ -260,6 +268,7 @@ impl RegistryService {
         let candidates =
             search::gather(&index, &gather).map_err(|e| RegistryError::Index(e.to_string()))?;
         let ranked = rank(candidates, q.method, q.threshold, q.limit as usize);
+        self.rankings.insert(key, ranked.clone().into());
         self.with_tools(ranked).await
     }
 

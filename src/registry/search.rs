@@ -3,6 +3,7 @@
 //! of both), after dropping those below the cosine-similarity threshold.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::config::SearchConfig;
 use crate::domain::{FindQuery, Fusion, SearchDefaults, SearchMethod, Tool};
@@ -60,6 +61,68 @@ pub(super) fn gather(index: &SearchIndex, q: &Gather<'_>) -> Result<Vec<Candidat
             })
         })
         .collect())
+}
+
+/// The rankings of recent searches, keyed by everything that decides one: the request's
+/// query, limit, threshold, method, filters, and the index's generation. Any applied change
+/// moves the generation on, so an entry is only ever served for the index state it was
+/// ranked on: a hit answers exactly what a fresh search would. Tools are still read from
+/// the store on every search, so a hit never serves an old version of a tool.
+pub(super) struct Rankings {
+    cache: Option<moka::sync::Cache<RankingKey, Arc<[Ranked]>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct RankingKey {
+    generation: u64,
+    query: String,
+    limit: u32,
+    /// `f32` bits: thresholds and weights compare exactly.
+    threshold: u32,
+    method: (&'static str, u32),
+    category: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+impl RankingKey {
+    pub(super) fn new(q: &FindQuery, generation: u64) -> Self {
+        let param = match q.method {
+            SearchMethod::Hybrid(Fusion::Weighted { vector_weight }) => vector_weight.to_bits(),
+            SearchMethod::Hybrid(Fusion::Rrf { k }) => k.to_bits(),
+            SearchMethod::Vector | SearchMethod::Text => 0,
+        };
+        Self {
+            generation,
+            query: q.query.clone(),
+            limit: q.limit,
+            threshold: q.threshold.to_bits(),
+            method: (q.method.label(), param),
+            category: q.category.clone(),
+            tags: q.tags.clone(),
+        }
+    }
+}
+
+impl Rankings {
+    /// Holds at most `entries` rankings (0: none, every search ranks afresh).
+    pub(super) fn new(entries: u64) -> Self {
+        Self {
+            cache: (entries > 0).then(|| moka::sync::Cache::new(entries)),
+        }
+    }
+
+    pub(super) fn get(&self, key: &RankingKey) -> Option<Arc<[Ranked]>> {
+        let hit = self.cache.as_ref()?.get(key);
+        let result = if hit.is_some() { "hit" } else { "miss" };
+        metrics::counter!("toolbox_search_cache_total", "result" => result).increment(1);
+        hit
+    }
+
+    pub(super) fn insert(&self, key: RankingKey, ranked: Arc<[Ranked]>) {
+        if let Some(cache) = &self.cache {
+            cache.insert(key, ranked);
+        }
+    }
 }
 
 /// A ranked candidate, before its tool is read from the store.

@@ -17,9 +17,6 @@
 //! of encodings per write. Between times codes stay consistent with each other (query and rows
 //! use the same centre), only slightly less precise.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use super::kernels::nibble_dots;
 
 /// Fewer rows than this are not worth centring on: the first centre is taken at this size.
@@ -45,6 +42,9 @@ pub(super) struct Codes {
     centred_at: usize,
     /// The running sum of the stored vectors, to take the next centre without a pass.
     sum: Vec<f64>,
+    /// While set (a full build, before the index is searched), rows get placeholder codes
+    /// and no centre is taken: [`Codes::end_deferral`] takes it once and codes every row.
+    deferred: bool,
 }
 
 /// A query as the scan takes it: int8 components in code order, padded to whole blocks.
@@ -71,6 +71,12 @@ impl Codes {
             + self.scales.capacity() * size_of::<f32>()
             + self.centre.capacity() * size_of::<f32>()
             + self.sum.capacity() * size_of::<f64>()
+    }
+
+    /// Gives back spare capacity.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.codes.shrink_to_fit();
+        self.scales.shrink_to_fit();
     }
 
     /// Row `row`'s code and scale as stored.
@@ -129,14 +135,35 @@ impl Codes {
     /// Appends a row for the unit vector `v`.
     pub(super) fn push(&mut self, v: &[f32]) {
         self.add_to_sum(v, 1.0);
-        let (code, scale) = self.encode(v);
         if self.codes.capacity() < self.codes.len() + self.bytes {
             // Grow by an eighth, as the float vectors do.
             self.codes
                 .reserve_exact(self.bytes.max(self.codes.len() / 8));
         }
+        if self.deferred {
+            self.codes.resize(self.codes.len() + self.bytes, 0x88);
+            self.scales.push(0.0);
+            return;
+        }
+        let (code, scale) = self.encode(v);
         self.codes.extend_from_slice(&code);
         self.scales.push(scale);
+    }
+
+    /// Makes room for `rows` more rows, and defers coding them (see [`Codes::end_deferral`]).
+    pub(super) fn reserve_deferred(&mut self, rows: usize) {
+        self.codes.reserve_exact(rows * self.bytes);
+        self.scales.reserve_exact(rows);
+        self.deferred = true;
+    }
+
+    /// Takes the centre of `data` (`dimension` floats a row) and codes every row, ending a
+    /// deferral: one coding per row for a whole build, where taking the centre at each
+    /// doubling codes a row about twice.
+    pub(super) fn end_deferral(&mut self, data: &[f32]) {
+        if std::mem::take(&mut self.deferred) {
+            self.recentre(data);
+        }
     }
 
     /// Replaces row `row`'s vector `old` by `new`.
@@ -167,6 +194,9 @@ impl Codes {
     /// Takes the centre again if the row count has doubled or halved since it was taken,
     /// recoding every row of `data` (`dimension` floats a row).
     pub(super) fn maybe_recentre(&mut self, data: &[f32]) {
+        if self.deferred {
+            return;
+        }
         let rows = data.len() / self.dimension.max(1);
         let grown = rows >= FIRST_CENTRE && rows >= 2 * self.centred_at;
         let shrunk = rows * 2 < self.centred_at;
@@ -190,50 +220,96 @@ impl Codes {
     }
 
     /// The `wanted` rows `keep` accepts whose codes estimate the highest similarity to
-    /// `query` (all of them if fewer pass), in row order.
+    /// `query` (all of them if fewer pass), in row order; ties go to the earlier row.
     pub(super) fn nearest_rows(
         &self,
         query: &CodedQuery,
         keep: impl FnMut(usize) -> bool,
         wanted: usize,
     ) -> Vec<usize> {
-        let mut raw = vec![0i32; self.scales.len()];
-        nibble_dots(&query.components, &self.codes, keep, &mut raw);
-        let mut best = BinaryHeap::with_capacity(wanted + 1);
-        for (row, (&dot, &scale)) in raw.iter().zip(&self.scales).enumerate() {
-            if dot == i32::MIN {
-                continue;
-            }
-            let estimate = Estimate(scale * (dot - query.offset) as f32, row);
-            if best.len() < wanted {
-                best.push(estimate);
-            } else if best.peek().is_some_and(|worst| estimate < *worst) {
-                best.pop();
-                best.push(estimate);
-            }
+        let rows = self.scales.len();
+        if wanted == 0 || rows == 0 {
+            return vec![];
         }
-        let mut rows: Vec<usize> = best.into_iter().map(|e| e.1).collect();
-        rows.sort_unstable();
-        rows
+        thread_local! {
+            /// The scan's output, kept per thread: a fresh 400 KB (at 100,000 rows) for every
+            /// search would come from, and stay with, the allocator's arenas.
+            static RAW: std::cell::RefCell<Vec<i32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        RAW.with_borrow_mut(|raw| {
+            // Every entry is written by the scan: only the length needs setting.
+            raw.resize(rows, 0);
+            nibble_dots(&query.components, &self.codes, keep, raw);
+            let estimate = |row: usize| -> f32 {
+                match raw[row] {
+                    i32::MIN => f32::NEG_INFINITY,
+                    dot => self.scales[row] * (dot - query.offset) as f32,
+                }
+            };
+            // Selecting among every row is sorting work over all of them; a threshold taken
+            // from an even sample of the rows leaves a few times `wanted` to select from. If
+            // it leaves too few (the sample misjudged), every row is selected from.
+            let floor = sample_floor(rows, wanted, estimate);
+            let gather = |floor: f32| -> Vec<u64> {
+                (0..rows)
+                    .filter_map(|row| {
+                        let e = estimate(row);
+                        (e >= floor && e > f32::NEG_INFINITY).then(|| key(e, row))
+                    })
+                    .collect()
+            };
+            let mut keys = gather(floor);
+            if keys.len() < wanted && floor > f32::NEG_INFINITY {
+                keys = gather(f32::NEG_INFINITY);
+            }
+            if keys.len() > wanted {
+                // Largest keys first: the best estimates, ties to the earlier row.
+                keys.select_nth_unstable_by(wanted - 1, |a, b| b.cmp(a));
+                keys.truncate(wanted);
+            }
+            let mut found: Vec<usize> = keys.into_iter().map(row_of).collect();
+            found.sort_unstable();
+            found
+        })
     }
 }
 
-/// A row's estimated similarity; greater is worse, so a max-heap's top is the worst kept.
-#[derive(PartialEq)]
-struct Estimate(f32, usize);
+/// Rows in the sample [`sample_floor`] takes its threshold from.
+const SAMPLE: usize = 1_024;
+/// How many times `wanted` rows the threshold is meant to leave, for a margin.
+const SAMPLE_MARGIN: usize = 4;
 
-impl Eq for Estimate {}
-
-impl Ord for Estimate {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+/// An estimate that about `SAMPLE_MARGIN × wanted` of the `rows` reach, judged from an
+/// even sample of `estimate`s; `-∞` (every row) when there are too few rows for a sample.
+fn sample_floor(rows: usize, wanted: usize, estimate: impl Fn(usize) -> f32) -> f32 {
+    let share = wanted.saturating_mul(SAMPLE_MARGIN);
+    if rows < SAMPLE * 4 || share >= rows / 2 {
+        return f32::NEG_INFINITY;
     }
+    let mut sample: Vec<f32> = (0..rows).step_by(rows / SAMPLE).map(estimate).collect();
+    // The rank in the sample that the same share of the sample reaches.
+    let rank = share * sample.len() / rows;
+    if rank == 0 || rank >= sample.len() {
+        return f32::NEG_INFINITY;
+    }
+    sample.select_nth_unstable_by(rank, |a, b| b.total_cmp(a));
+    sample[rank]
 }
 
-impl PartialOrd for Estimate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
+/// A u64 that orders by estimate, then by the earlier row: the estimate's bits made
+/// order-preserving in the high half, the complement of the row in the low half.
+fn key(estimate: f32, row: usize) -> u64 {
+    let bits = estimate.to_bits();
+    let ordered = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    };
+    (u64::from(ordered) << 32) | u64::from(!(row as u32))
+}
+
+fn row_of(key: u64) -> usize {
+    !(key as u32) as usize
 }
 
 #[cfg(test)]
@@ -272,6 +348,74 @@ mod tests {
         assert_eq!(c.nearest_rows(&q, |_| true, 2), [0, 1]);
         assert_eq!(c.nearest_rows(&q, |r| r != 0, 1), [1]);
         assert_eq!(c.nearest_rows(&q, |r| r == 2, 5), [2]);
+    }
+
+    /// Every row's estimate, selected by a full sort: what the sampled selection must equal.
+    fn best_by_full_sort(
+        c: &Codes,
+        q: &CodedQuery,
+        keep: impl Fn(usize) -> bool,
+        wanted: usize,
+    ) -> Vec<usize> {
+        let rows = c.scales.len();
+        let mut raw = vec![0i32; rows];
+        nibble_dots(&q.components, &c.codes, &keep, &mut raw);
+        let mut keys: Vec<u64> = (0..rows)
+            .filter(|&r| keep(r))
+            .map(|r| key(c.scales[r] * (raw[r] - q.offset) as f32, r))
+            .collect();
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let mut best: Vec<usize> = keys.into_iter().take(wanted).map(row_of).collect();
+        best.sort_unstable();
+        best
+    }
+
+    #[test]
+    fn the_sampled_selection_equals_a_full_sort_of_the_estimates() {
+        let mut state = 11u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        };
+        let d = 64;
+        let mut c = Codes::new(d);
+        let mut data = Vec::new();
+        for _ in 0..10_000 {
+            let v: Vec<f32> = (0..d).map(|_| next()).collect();
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let v: Vec<f32> = v.iter().map(|x| x / n).collect();
+            c.push(&v);
+            data.extend_from_slice(&v);
+            c.maybe_recentre(&data);
+        }
+        for seed in 0..5 {
+            let q: Vec<f32> = (0..d).map(|j| ((j * 7 + seed * 13) as f32).sin()).collect();
+            let q = c.query(&q);
+            for wanted in [1, 10, 500, 3_000, 20_000] {
+                assert_eq!(
+                    c.nearest_rows(&q, |_| true, wanted),
+                    best_by_full_sort(&c, &q, |_| true, wanted),
+                    "wanted {wanted}"
+                );
+                // A filter keeping a third of the rows: the sample sees the others as -inf.
+                let third = |r: usize| r.is_multiple_of(3);
+                assert_eq!(
+                    c.nearest_rows(&q, third, wanted),
+                    best_by_full_sort(&c, &q, third, wanted),
+                    "wanted {wanted}, filtered"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn keys_order_by_estimate_then_by_the_earlier_row() {
+        assert!(key(0.5, 7) > key(0.25, 1));
+        assert!(key(-0.25, 7) > key(-0.5, 1));
+        assert!(key(0.3, 1) > key(0.3, 2));
+        assert_eq!(row_of(key(0.3, 12_345)), 12_345);
     }
 
     #[test]

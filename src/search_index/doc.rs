@@ -62,17 +62,59 @@ impl IndexDoc {
     /// the same tools have the same [`SearchIndex::digest`](super::SearchIndex::digest).
     pub fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        // Fixed keys: the same value in every process of this build.
-        let mut h = std::hash::DefaultHasher::new();
+        let mut h = Fingerprinter(0);
         (self.id, &self.name, &self.category, &self.tags).hash(&mut h);
         (&self.name_words, &self.tag_words, &self.description).hash(&mut h);
         (&self.long_description, &self.examples, &self.parameters).hash(&mut h);
         if let Some(v) = &self.embedding {
-            for x in v {
-                x.to_bits().hash(&mut h);
+            for pair in v.chunks(2) {
+                let bits = pair
+                    .iter()
+                    .fold(0u64, |w, x| w << 32 | u64::from(x.to_bits()));
+                h.write_u64(bits);
             }
         }
         h.finish()
+    }
+}
+
+/// A fast hash of a document's content: a multiply-rotate step per 8-byte word (FxHash's),
+/// finished by MurmurHash3's 64-bit mixer. The same value in every process and build, and
+/// about ten times cheaper than SipHash, which took a twentieth of a full index build; a
+/// digest has only to tell index contents apart, not to resist chosen input.
+struct Fingerprinter(u64);
+
+impl Fingerprinter {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for Fingerprinter {
+    fn write(&mut self, bytes: &[u8]) {
+        let (words, rest) = bytes.as_chunks::<8>();
+        for w in words {
+            self.add(u64::from_le_bytes(*w));
+        }
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            // The length in the top byte, so trailing zero bytes still count.
+            self.add(u64::from_le_bytes(last) ^ (rest.len() as u64) << 56);
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
     }
 }
 
@@ -113,6 +155,44 @@ fn collect_schema_words(schema: &Value, depth: usize, out: &mut Vec<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn doc() -> IndexDoc {
+        IndexDoc {
+            id: 7,
+            name: "get_weather".into(),
+            category: "weather".into(),
+            tags: vec!["forecast".into()],
+            name_words: "get weather".into(),
+            tag_words: "forecast".into(),
+            description: "Current weather".into(),
+            long_description: String::new(),
+            examples: String::new(),
+            parameters: "city".into(),
+            embedding: Some(vec![0.25, -0.5, 1.0]),
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_every_part_of_a_document() {
+        let base = doc().fingerprint();
+        assert_eq!(doc().fingerprint(), base, "deterministic");
+        let changes: [fn(&mut IndexDoc); 8] = [
+            |d| d.id = 8,
+            |d| d.name.push('s'),
+            |d| d.tags.push("rain".into()),
+            |d| d.description = "Current weathe".into(),
+            |d| d.parameters = "city ".into(),
+            |d| d.embedding = None,
+            |d| d.embedding.as_mut().unwrap()[2] = 0.999,
+            // The same words moved between parts.
+            |d| (d.description, d.parameters) = (d.parameters.clone(), d.description.clone()),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            let mut d = doc();
+            change(&mut d);
+            assert_ne!(d.fingerprint(), base, "change {i}");
+        }
+    }
 
     #[test]
     fn schema_words_name_every_parameter_and_its_description() {

@@ -56,6 +56,13 @@ pub enum Change {
     Remove(i64),
 }
 
+/// Generations are unique within the process, across indexes: an index built anew never
+/// repeats one its predecessor had.
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// The index over every tool of one registry.
 pub struct SearchIndex {
     dimension: usize,
@@ -80,7 +87,7 @@ impl SearchIndex {
             names: RwLock::default(),
             digest: AtomicU64::new(0),
             writing: Mutex::new(()),
-            generation: AtomicU64::new(0),
+            generation: AtomicU64::new(next_generation()),
         })
     }
 
@@ -128,7 +135,13 @@ impl SearchIndex {
                 _ => {}
             }
         }
-        self.text.apply(&upserts, &removals)?;
+        {
+            let names = self.names.read().unwrap_or_else(|e| e.into_inner());
+            // `names` holds exactly the tools of every batch applied in full (this is the
+            // only writer, and it updates `names` last).
+            self.text
+                .apply(&upserts, &removals, |id| names.contains_key(&id))?;
+        }
         {
             let mut v = self.vectors.write().unwrap_or_else(|e| e.into_inner());
             for &id in &removals {
@@ -159,8 +172,32 @@ impl SearchIndex {
             }
             self.digest.store(digest, Ordering::Release);
         }
-        self.generation.fetch_add(1, Ordering::Release);
+        self.generation.store(next_generation(), Ordering::Release);
         Ok(())
+    }
+
+    /// Prepares an index that is not searched yet for about `tools` tools arriving in
+    /// batches (a full build): room is made for them at once, instead of growing (and
+    /// copying) the vectors batch by batch, and the vectors' codes wait for
+    /// [`SearchIndex::finish_bulk`]: until then the vector side chooses rows to score at
+    /// random, so an index is searched only after (a build publishes it after).
+    pub fn begin_bulk(&self, tools: usize) {
+        self.vectors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .begin_bulk(tools);
+        self.names
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .reserve(tools);
+    }
+
+    /// Ends [`SearchIndex::begin_bulk`]: codes every vector, gives back spare room.
+    pub fn finish_bulk(&self) {
+        self.vectors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .finish_bulk();
     }
 
     /// The vector side, for reading (a panic elsewhere poisons nothing worth refusing).
@@ -210,7 +247,9 @@ impl SearchIndex {
         self.read_vectors().vector_bytes()
     }
 
-    /// How many batches have been applied: a cheap way to tell that the index changed.
+    /// A number that changes with every batch applied, and that no other index of this
+    /// process ever had: a cheap way to tell that the index changed (or was replaced), to key
+    /// what was computed from it.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }

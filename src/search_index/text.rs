@@ -139,18 +139,35 @@ impl TextIndex {
         })
     }
 
-    /// Applies upserts and removals as one commit, then makes them visible.
-    pub(super) fn apply(&self, upserts: &[&IndexDoc], removals: &[i64]) -> Result<(), IndexError> {
+    /// Applies upserts and removals as one commit, then makes them visible. `held(id)` says
+    /// whether the index holds `id` already: only those need deleting first, which spares a
+    /// full build (every tool new) a delete per tool. On failure nothing of the batch stays.
+    pub(super) fn apply(
+        &self,
+        upserts: &[&IndexDoc],
+        removals: &[i64],
+        held: impl Fn(i64) -> bool,
+    ) -> Result<(), IndexError> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        for &id in removals {
-            writer.delete_term(Term::from_field_i64(self.id, id));
+        let mut write = || -> Result<(), IndexError> {
+            for &id in removals.iter().filter(|&&id| held(id)) {
+                writer.delete_term(Term::from_field_i64(self.id, id));
+            }
+            for doc in upserts {
+                // A delete applies to the documents added before it, so this replaces the tool.
+                if held(doc.id) {
+                    writer.delete_term(Term::from_field_i64(self.id, doc.id));
+                }
+                writer.add_document(self.document(doc))?;
+            }
+            writer.commit()?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            // Uncommitted documents would otherwise go out with the next batch's commit.
+            let _ = writer.rollback();
+            return Err(e);
         }
-        for doc in upserts {
-            // A delete applies to the documents added before it, so this replaces the tool.
-            writer.delete_term(Term::from_field_i64(self.id, doc.id));
-            writer.add_document(self.document(doc))?;
-        }
-        writer.commit()?;
         self.reader.reload()?;
         Ok(())
     }

@@ -203,3 +203,87 @@ async fn similar_returns_neighbours_without_the_tool_itself() {
     problem(app.get("/tools/nope/similar").await, 404).await;
     problem(app.get("/tools/send_email/similar?limit=abc").await, 400).await;
 }
+
+/// The value of the counter `toolbox_search_cache_total{result="…"}` on `/metrics` (0 before
+/// its first increment).
+async fn search_cache(app: &crate::common::TestApp, result: &str) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let wanted = format!("toolbox_search_cache_total{{result=\"{result}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&wanted))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_repeated_search_is_answered_from_the_cache_until_the_index_changes() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let query = json!({"query": "send a text message to a phone", "limit": 3, "explain": true});
+    let first = app.find(query.clone()).await;
+    let hits_before = search_cache(&app, "hit").await;
+    let again = app.find(query.clone()).await;
+    assert_eq!(again, first, "a cached ranking answers what the search did");
+    assert_eq!(search_cache(&app, "hit").await, hits_before + 1);
+    assert_eq!(first[0]["name"], "send_sms");
+
+    // Each write moves the index on: the same search ranks afresh and sees it at once.
+    app.register(
+        "text_a_phone",
+        "Send a text message to a phone, a text message to a phone number",
+        "communication",
+        &["sms", "phone", "text"],
+    )
+    .await;
+    let after_create = app.find(query.clone()).await;
+    assert_eq!(after_create[0]["name"], "text_a_phone");
+    let r = app
+        .put(
+            "/tools/text_a_phone",
+            json!({"description": "Print a page", "tags": []}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let after_update = app.find(query.clone()).await;
+    assert_eq!(after_update[0]["name"], "send_sms");
+    let updated = after_update
+        .iter()
+        .find(|h| h["name"] == "text_a_phone")
+        .map(|h| h["description"].clone());
+    assert!(
+        updated.is_none() || updated == Some(json!("Print a page")),
+        "a hit carries the tool as stored now: {updated:?}"
+    );
+    assert_eq!(app.delete("/tools/send_sms").await.status(), 204);
+    let after_delete = app.find(query).await;
+    assert!(!names(&after_delete).contains(&"send_sms".to_owned()));
+}
+
+#[tokio::test]
+async fn searches_that_differ_in_any_parameter_are_ranked_apart() {
+    let app = spawn_app().await;
+    catalogue(&app).await;
+    let base = json!({"query": "send a message", "limit": 5});
+    let all = app.find(base.clone()).await;
+    assert!(all.len() >= 2);
+    let one = app
+        .find(json!({"query": "send a message", "limit": 1}))
+        .await;
+    assert_eq!(one.len(), 1);
+    let sms_only = app
+        .find(json!({"query": "send a message", "limit": 5, "tags": ["sms"]}))
+        .await;
+    assert_eq!(names(&sms_only), ["send_sms"]);
+    let hybrid = app
+        .find(json!({"query": "send a message", "limit": 5, "explain": true}))
+        .await;
+    assert_eq!(hybrid[0]["explain"]["method"], "hybrid-weighted");
+    let vector = app
+        .find(json!({"query": "send a message", "limit": 5, "explain": true, "use_hybrid": false}))
+        .await;
+    assert_eq!(vector[0]["explain"]["method"], "vector");
+    let strict = app
+        .find(json!({"query": "send a message", "limit": 5, "threshold": 0.99}))
+        .await;
+    assert!(strict.is_empty(), "{strict:?}");
+    assert_eq!(app.find(base).await, all);
+}
