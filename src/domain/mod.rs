@@ -12,6 +12,7 @@ mod integer;
 mod list;
 mod pointer;
 pub mod schema_bounds;
+pub mod schema_dialect;
 mod search;
 mod tool;
 

@@ -26,6 +26,7 @@ mod no_setup;
 mod openapi_spec;
 mod poison_values;
 mod replicas;
+mod schema_dialects;
 mod search_api;
 mod search_benchmark;
 mod search_ranking;
