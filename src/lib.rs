@@ -29,6 +29,7 @@ pub mod registry;
 pub mod search_index;
 pub mod store;
 pub mod telemetry;
+pub mod upstream;
 
 pub use app::App;
 pub use config::Config;

@@ -10,6 +10,7 @@ mod index;
 mod outcome;
 mod search;
 mod seed;
+mod servers;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub use index::{IndexStatus, LiveIndex, index_doc};
 pub use outcome::CallErrorKind;
 pub use search::{Candidate, Explain, Hit, Ranked, rank};
 pub use seed::Seeded;
+pub use servers::{ServerHealth, ServerStatus, ServerView, SkippedTool, SyncOutcome, Upstreams};
 
 pub use crate::domain::FindQuery;
 
@@ -45,6 +47,7 @@ pub struct RegistryService {
     index: Arc<LiveIndex>,
     limits: ExecutionConfig,
     log: ExecutionLog,
+    upstreams: Upstreams,
 }
 
 impl RegistryService {
@@ -66,6 +69,7 @@ impl RegistryService {
             executor,
             limits: cfg.execution.clone(),
             log,
+            upstreams: Upstreams::default(),
         }
     }
 
@@ -85,6 +89,11 @@ impl RegistryService {
             }
         }
         Ok(())
+    }
+
+    /// The servers that announced a changed tool list (for the refresh loop; taken once).
+    pub fn take_upstream_changes(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        self.executor.take_upstream_changes()
     }
 
     /// Flushes the execution log and stops background tasks (call after the server drained).

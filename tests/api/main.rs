@@ -36,3 +36,4 @@ mod sqlite_store;
 mod startup;
 mod store_contract;
 mod tools_api;
+mod upstream_servers;
