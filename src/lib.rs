@@ -27,6 +27,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod registry;
 pub mod search_index;
+pub mod server_commands;
 pub mod store;
 pub mod telemetry;
 pub mod upstream;

@@ -255,6 +255,38 @@ async fn a_changed_tool_set_is_picked_up_by_the_next_refresh() {
 }
 
 #[tokio::test]
+async fn a_list_changed_notification_syncs_at_once() {
+    let test = "a_list_changed_notification_syncs_at_once";
+    let Some(py) = python_upstream(test, tools()).await else {
+        return;
+    };
+    let app = spawn_app_with(&[ALLOW_LOOPBACK]).await;
+    // An hour between refreshes: only the notification can bring the change in time.
+    register(
+        &app,
+        json!({"name": "py", "url": py.url(), "refresh_interval_s": 3600}),
+    )
+    .await;
+    let only_echo: Vec<Value> = tools()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "echo")
+        .cloned()
+        .collect();
+    py.set_tools_and_announce(Value::Array(only_echo)).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tool_names(&app, "py").await != ["py__echo"] {
+        assert!(
+            Instant::now() < deadline,
+            "list_changed did not trigger a sync: {:?}",
+            tool_names(&app, "py").await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_stopped_upstream_answers_503_quickly_and_recovers_without_a_restart() {
     let test = "a_stopped_upstream_answers_503_quickly_and_recovers_without_a_restart";
     let Some(mut py) = python_upstream(test, tools()).await else {

@@ -156,10 +156,23 @@ impl Upstream {
         false
     }
 
-    /// Replaces the Python server's tool set.
+    /// Replaces the Python server's tool set, silently.
     pub async fn set_tools(&self, tools: Value) {
+        self.control_tools(tools, false).await
+    }
+
+    /// Replaces the Python server's tool set and sends `notifications/tools/list_changed`.
+    pub async fn set_tools_and_announce(&self, tools: Value) {
+        self.control_tools(tools, true).await
+    }
+
+    async fn control_tools(&self, tools: Value, announce: bool) {
+        let announce = if announce { "1" } else { "0" };
         let resp = reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{}/control/tools", self.port))
+            .post(format!(
+                "http://127.0.0.1:{}/control/tools?announce={announce}",
+                self.port
+            ))
             .json(&tools)
             .send()
             .await

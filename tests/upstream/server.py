@@ -5,7 +5,9 @@ low-level `Server`) and served over Streamable HTTP.
 
 TOOLS.json is a list of tools: {"name", "description", "inputSchema", "outputSchema"?,
 "title"?, "annotations"?, "behaviour"?: "echo" | "fail" | "sleep"}. The test changes the set
-at runtime with `POST /control/tools` (same list as the body). With REQUIRED_HEADER set, every
+at runtime with `POST /control/tools` (same list as the body), which also announces
+`notifications/tools/list_changed`: to `subscriptions/listen` streams (2026-07-28) and to every
+handshake-era session that listed tools. With REQUIRED_HEADER set, every
 MCP request without that header and value is answered 401 (so a test can tell whether the
 header reached the upstream). `GET /control/seen` returns the tools/call requests received.
 """
@@ -17,6 +19,7 @@ import sys
 import mcp_types as types
 import uvicorn
 from mcp.server.lowlevel import Server
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -24,6 +27,8 @@ PORT = int(sys.argv[1])
 TOOLS: list[dict] = json.load(open(sys.argv[2]))
 REQUIRED = sys.argv[3].split("=", 1) if len(sys.argv) > 3 else None
 SEEN: list[dict] = []
+BUS = InMemorySubscriptionBus()
+CONNECTIONS: list = []
 
 
 def as_tool(t: dict) -> types.Tool:
@@ -37,6 +42,8 @@ def as_tool(t: dict) -> types.Tool:
 
 
 async def list_tools(ctx, params) -> types.ListToolsResult:
+    if ctx.session not in CONNECTIONS:
+        CONNECTIONS.append(ctx.session)
     # Two tools a page, so the client must follow `nextCursor`.
     start = int(params.cursor) if params and params.cursor else 0
     page = TOOLS[start : start + 2]
@@ -69,12 +76,24 @@ async def call_tool(ctx, params) -> types.CallToolResult:
     )
 
 
-server = Server("toolbox-test-upstream", on_list_tools=list_tools, on_call_tool=call_tool)
+server = Server(
+    "toolbox-test-upstream",
+    on_list_tools=list_tools,
+    on_call_tool=call_tool,
+    on_subscriptions_listen=ListenHandler(BUS),
+)
 
 
 async def set_tools(request):
     global TOOLS
     TOOLS = await request.json()
+    if request.query_params.get("announce") == "1":
+        await BUS.publish(ToolsListChanged())
+        for conn in list(CONNECTIONS):
+            try:
+                await conn.send_tool_list_changed()
+            except Exception:  # a closed session: the others still hear
+                CONNECTIONS.remove(conn)
     return JSONResponse({"tools": len(TOOLS)})
 
 
