@@ -11,6 +11,7 @@ mod outcome;
 mod search;
 mod seed;
 mod servers;
+mod upstream_health;
 
 use std::sync::Arc;
 
@@ -26,7 +27,8 @@ pub use index::{IndexStatus, LiveIndex, index_doc};
 pub use outcome::CallErrorKind;
 pub use search::{Candidate, Explain, Hit, Ranked, rank};
 pub use seed::Seeded;
-pub use servers::{ServerHealth, ServerStatus, ServerView, SkippedTool, SyncOutcome, Upstreams};
+pub use servers::{ServerView, SyncOutcome};
+pub use upstream_health::{ServerHealth, ServerStatus, SkippedTool, Upstreams};
 
 pub use crate::domain::FindQuery;
 

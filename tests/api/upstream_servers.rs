@@ -194,7 +194,12 @@ async fn upstream_tools_are_listed_and_called_over_mcp() {
         .await;
     let result = &called["result"];
     assert_ne!(result["isError"], true, "{called}");
-    assert!(result.to_string().contains("hi"), "{called}");
+    // The upstream's content blocks are passed on as they were sent.
+    assert_eq!(
+        result["content"],
+        json!([{"type": "text", "text": "{\"tool\": \"echo\", \"echo\": {\"text\": \"hi\"}}"}]),
+        "{called}"
+    );
 }
 
 #[tokio::test]
