@@ -31,6 +31,8 @@ pub struct App {
     changes: (ChangeFeed, Arc<dyn Store>),
     /// Builds the search index, then keeps it in step with the store, until shutdown.
     index_task: tokio::task::JoinHandle<()>,
+    /// Syncs upstream MCP servers when due and when they announce a change, until shutdown.
+    upstream_task: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -51,6 +53,8 @@ impl App {
                 .clone()
                 .run(store.changes(), shutdown.clone()),
         );
+        let upstream_task =
+            tokio::spawn(refresh_upstreams(state.registry.clone(), shutdown.clone()));
         let mcp_state = McpState::new(
             state.registry.clone(),
             &cfg,
@@ -85,6 +89,7 @@ impl App {
             shutdown,
             changes: (changes, store),
             index_task,
+            upstream_task,
         })
     }
 
@@ -147,6 +152,7 @@ impl App {
         token.cancel();
         let _ = listener_task.await;
         let _ = self.index_task.await;
+        let _ = self.upstream_task.await;
         // In-flight calls have their rows committed already; this drains anything queued.
         self.state.registry.shutdown().await;
         // Buffered writes go out with the pool: close waits for connections in use.
@@ -244,6 +250,36 @@ async fn embed_builtins_when_embedder_returns(registry: RegistryService) {
             Err(e) => tracing::warn!(error = %e, "built-in tools not embedded yet; will retry"),
         }
         wait = (wait * 2).min(Duration::from_secs(60));
+    }
+}
+
+/// Syncs every upstream server when its refresh interval has passed (checked every second)
+/// and whenever one announces a changed tool list, until `stop`. A sync in progress at
+/// shutdown is abandoned (nothing half-written: each write is one transaction).
+async fn refresh_upstreams(registry: RegistryService, stop: CancellationToken) {
+    let Some(mut announced) = registry.take_upstream_changes() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let work = tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => None,
+            Some(server) = announced.recv() => Some(server),
+        };
+        let run = async {
+            match work {
+                None => registry.sync_due().await,
+                Some(server) => {
+                    let _ = registry.sync_server(&server).await;
+                }
+            }
+        };
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = run => {}
+        }
     }
 }
 

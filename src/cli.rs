@@ -1,4 +1,4 @@
-//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|import|reindex|eval]`.
+//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|import|reindex|eval|servers]`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -47,6 +47,8 @@ pub enum Command {
         #[arg(long)]
         batch: Option<usize>,
     },
+    /// Manage upstream MCP servers through a running service (`--url`, `TOOLBOX_API_KEY`).
+    Servers(crate::server_commands::ServersArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +95,7 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
         Command::Eval(args) => eval(args, cfg).await,
         Command::Import { file, upsert } => crate::commands::import(cfg, &file, upsert).await,
         Command::Reindex { batch } => crate::commands::reindex(cfg, batch).await,
+        Command::Servers(args) => crate::server_commands::run(args).await,
     }
 }
 

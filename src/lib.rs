@@ -5,7 +5,9 @@
 //! server at `/mcp`) parse each request once with the parsers in [`domain`] and call the same
 //! [`registry`] service (the use cases), which uses [`store`] (the `Store` trait over
 //! PostgreSQL + pgvector or the embedded SQLite file, with its change stream),
-//! [`embedding`] (text → vectors) and [`executor`] (running built-in and HTTP tools).
+//! [`embedding`] (text → vectors) and [`executor`] (running built-in and HTTP tools, and
+//! forwarding calls to upstream MCP servers through [`upstream`], the MCP client side, which the
+//! registry also uses to sync those servers' tools into the store).
 //! Search runs in [`search_index`] (BM25 and a vector scan, in memory, over `domain` only):
 //! derived state that the registry builds from the store at startup and keeps in step with
 //! the store's change log, so any replica can start or die at any time. [`domain`] holds the validated types passed between them; [`config`] reads the environment
@@ -27,8 +29,10 @@ pub mod mcp;
 pub mod metrics;
 pub mod registry;
 pub mod search_index;
+pub mod server_commands;
 pub mod store;
 pub mod telemetry;
+pub mod upstream;
 
 pub use app::App;
 pub use config::Config;

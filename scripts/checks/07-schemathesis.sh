@@ -33,7 +33,7 @@ run_on() {
   fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   DATABASE_URL="$url" HOST=127.0.0.1 PORT=$port API_KEYS="$KEY:admin" LOG_LEVEL=warn \
-    DB_POOL_SIZE=4 "$BIN" serve >"$log" 2>&1 &
+    DB_POOL_SIZE=4 UPSTREAM_TIMEOUT_MS=1000 "$BIN" serve >"$log" 2>&1 &
   pid=$!
   local ready=""
   for _ in $(seq 150); do

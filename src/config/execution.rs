@@ -5,8 +5,8 @@
 //! (100), `TOOL_MAX_INPUT_BYTES` (256 KiB), `TOOL_MAX_OUTPUT_BYTES` (1 MiB),
 //! `EXECUTION_LOG_MAX_BYTES` (16 KiB; the three sizes at least 256), `EXECUTION_RETENTION_DAYS`
 //! (30, 0 keeps all), `TOOL_HTTP_ALLOWED_HOSTS` (comma-separated hosts, `*.domain` patterns,
-//! each with an optional `:port`; empty: any public host) and `BENCH_DISABLE_EXECUTION_LOG`
-//! (false).
+//! each with an optional `:port`; empty: any public host; upstream MCP servers too),
+//! `UPSTREAM_TIMEOUT_MS` (10000) and `BENCH_DISABLE_EXECUTION_LOG` (false).
 
 use std::time::Duration;
 
@@ -47,6 +47,9 @@ pub struct ExecutionConfig {
     pub http_allowed_hosts: Vec<AllowedHost>,
     /// Benchmark-only: skip writing execution rows (`BENCH_DISABLE_EXECUTION_LOG`).
     pub log_disabled: bool,
+    /// How long connecting to an upstream MCP server (its handshake) or listing its tools may
+    /// take (`UPSTREAM_TIMEOUT_MS`); calls have the tool's own time limit.
+    pub upstream_timeout: Duration,
 }
 
 impl ExecutionConfig {
@@ -71,6 +74,7 @@ impl ExecutionConfig {
             retention_days: env.parse("EXECUTION_RETENTION_DAYS", 30)?,
             http_allowed_hosts: allowed_hosts(env)?,
             log_disabled: env.parse("BENCH_DISABLE_EXECUTION_LOG", false)?,
+            upstream_timeout: Duration::from_millis(env.parse("UPSTREAM_TIMEOUT_MS", 10_000)?),
         })
     }
 }

@@ -12,8 +12,10 @@ mod integer;
 mod list;
 mod pointer;
 pub mod schema_bounds;
+pub mod schema_dialect;
 mod search;
 mod tool;
+mod upstream;
 
 pub use allowed_host::AllowedHost;
 pub use bulk::parse_tool_list;
@@ -31,3 +33,7 @@ pub use list::{
 pub use pointer::{escape_token, pointer_of};
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use tool::{NewTool, Tool, ToolName, ToolPatch, check_filter, embedded_text, split_identifier};
+pub use upstream::{
+    NAMESPACE_SEPARATOR, NewServer, ServerPatch, UpstreamServer, glob_match, upstream_config,
+    upstream_of,
+};

@@ -3,7 +3,8 @@
 //! unless their host is listed by name — everything the IANA special-purpose registries mark
 //! as not globally reachable, including IPv6 forms that embed such an IPv4 address.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::error::Error as StdError;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
@@ -67,6 +68,60 @@ impl HostPolicy {
             )))
         }
     }
+}
+
+impl HostPolicy {
+    /// Resolves `host` and keeps the addresses the policy allows; an error when it allows
+    /// none. The DNS resolver of every outbound client that follows the policy (HTTP tools,
+    /// upstream MCP servers) calls this, so the address checked is the address connected to.
+    pub async fn resolve(
+        &self,
+        host: &str,
+    ) -> Result<Vec<SocketAddr>, Box<dyn StdError + Send + Sync>> {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+        let mut refused = None;
+        let ok: Vec<SocketAddr> = addrs
+            .into_iter()
+            .filter(|a| match self.check_addr(host, a.ip()) {
+                Ok(()) => true,
+                Err(e) => {
+                    refused = Some(e);
+                    false
+                }
+            })
+            .collect();
+        match (ok.is_empty(), refused) {
+            (true, Some(e)) => Err(Box::new(e)),
+            _ => Ok(ok),
+        }
+    }
+}
+
+/// Redirects followed per request, within the first URL's origin.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Whether a redirect to `next` may be followed, `chain` being the URLs requested so far
+/// (the configured one first). Only within that origin: reqwest strips `Authorization` on a
+/// cross-origin redirect but forwards every other configured header, such as `X-Api-Key`.
+pub fn check_redirect(
+    policy: &HostPolicy,
+    chain: &[reqwest::Url],
+    next: &reqwest::Url,
+) -> Result<(), Forbidden> {
+    if chain.len() > MAX_REDIRECTS {
+        return Err(Forbidden(format!("more than {MAX_REDIRECTS} redirects")));
+    }
+    if chain
+        .first()
+        .is_some_and(|first| first.origin() != next.origin())
+    {
+        return Err(Forbidden(format!(
+            "the endpoint redirected to {}, another host or port; redirects are followed only \
+             within the same origin (scheme, host and port)",
+            next.origin().ascii_serialization()
+        )));
+    }
+    policy.check_url(next)
 }
 
 const fn v4(a: u8, b: u8, c: u8, d: u8, len: u8) -> Ipv4Net {

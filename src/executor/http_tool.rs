@@ -5,7 +5,6 @@
 //! headers (often secrets) never reach another server.
 
 use std::error::Error as StdError;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::Value;
 
 use super::ExecError;
-use super::host_policy::{Forbidden, HostPolicy};
+use super::host_policy::{Forbidden, HostPolicy, check_redirect};
 use crate::domain::HttpExecutorSpec;
 
 /// Resolves names and drops the addresses the policy refuses.
@@ -22,31 +21,13 @@ struct PolicyResolver(Arc<HostPolicy>);
 impl Resolve for PolicyResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = self.0.clone();
+        let host = name.as_str().to_owned();
         Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let mut refused = None;
-            let ok: Vec<SocketAddr> = addrs
-                .into_iter()
-                .filter(|a| match policy.check_addr(&host, a.ip()) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        refused = Some(e);
-                        false
-                    }
-                })
-                .collect();
-            match (ok.is_empty(), refused) {
-                (true, Some(e)) => Err(Box::new(e) as Box<dyn StdError + Send + Sync>),
-                _ => Ok(Box::new(ok.into_iter()) as Addrs),
-            }
+            let ok = policy.resolve(&host).await?;
+            Ok(Box::new(ok.into_iter()) as Addrs)
         })
     }
 }
-
-/// Redirects followed per call, within the tool's origin.
-const MAX_REDIRECTS: usize = 5;
 
 /// The one client for HTTP tools.
 #[derive(Clone)]
@@ -132,30 +113,6 @@ impl HttpRunner {
     }
 }
 
-/// Whether a redirect to `next` may be followed, `chain` being the URLs requested so far
-/// (the tool's own first). Only within the tool's origin: reqwest strips `Authorization` on a
-/// cross-origin redirect but forwards every other configured header, such as `X-Api-Key`.
-fn check_redirect(
-    policy: &HostPolicy,
-    chain: &[reqwest::Url],
-    next: &reqwest::Url,
-) -> Result<(), Forbidden> {
-    if chain.len() > MAX_REDIRECTS {
-        return Err(Forbidden(format!("more than {MAX_REDIRECTS} redirects")));
-    }
-    if chain
-        .first()
-        .is_some_and(|first| first.origin() != next.origin())
-    {
-        return Err(Forbidden(format!(
-            "the endpoint redirected to {}, another host or port; redirects are followed only \
-             within the same origin (scheme, host and port)",
-            next.origin().ascii_serialization()
-        )));
-    }
-    policy.check_url(next)
-}
-
 /// GET tools receive top-level scalar arguments as query parameters.
 fn flat_query(args: &Value) -> Vec<(String, String)> {
     args.as_object()
@@ -198,6 +155,7 @@ fn classify(host: &str, e: reqwest::Error) -> ExecError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::host_policy::{MAX_REDIRECTS, check_redirect};
     use super::*;
     use crate::domain::AllowedHost;
 

@@ -20,13 +20,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-pub use host_policy::{Forbidden, HostPolicy};
+pub use host_policy::{Forbidden, HostPolicy, check_redirect};
 pub use validate::{Violation, ViolationText, describe, validate_arguments};
 
 use crate::config::ExecutionConfig;
-use crate::domain::{NewTool, Tool, config_timeout, http_executor};
+use crate::domain::{NewTool, Tool, UpstreamServer, config_timeout, http_executor};
+use crate::upstream::{CallAnswer, UpstreamClient, UpstreamError, answer_of};
 use http_tool::HttpRunner;
 
 /// Why a run failed.
@@ -123,6 +124,10 @@ pub struct Executor {
     queue_wait: Duration,
     max_output: usize,
     http: HttpRunner,
+    upstream: UpstreamClient,
+    /// Names of upstream servers that announced a changed tool list, for the one task that
+    /// takes it (`app`'s refresh loop).
+    upstream_changes: Arc<std::sync::Mutex<Option<mpsc::UnboundedReceiver<String>>>>,
 }
 
 impl Executor {
@@ -144,17 +149,18 @@ impl Executor {
             .into_iter()
             .map(|t| (t.definition().name.as_str().to_owned(), t))
             .collect();
+        let policy = HostPolicy::new(limits.http_allowed_hosts.clone());
+        let (changed, upstream_changes) = mpsc::unbounded_channel();
         Self {
+            upstream: UpstreamClient::new(policy.clone(), limits.upstream_timeout, changed),
+            upstream_changes: Arc::new(std::sync::Mutex::new(Some(upstream_changes))),
             builtins: Arc::new(builtins),
             default_timeout,
             slots: Arc::new(Semaphore::new(limits.max_concurrent)),
             max_slots: limits.max_concurrent,
             queue_wait: limits.queue_wait,
             max_output: limits.max_output_bytes,
-            http: HttpRunner::new(
-                HostPolicy::new(limits.http_allowed_hosts.clone()),
-                limits.max_output_bytes,
-            ),
+            http: HttpRunner::new(policy, limits.max_output_bytes),
         }
     }
 
@@ -162,6 +168,70 @@ impl Executor {
     /// are checked when connecting).
     pub fn host_allowed(&self, host: &str, port: Option<u16>) -> bool {
         self.http.policy().host_allowed(host, port)
+    }
+
+    /// The client of upstream MCP servers (listing their tools, for the registry's sync).
+    pub fn upstream(&self) -> &UpstreamClient {
+        &self.upstream
+    }
+
+    /// The stream of servers that announced a changed tool list; `None` once taken.
+    pub fn take_upstream_changes(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        self.upstream_changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
+    /// One of the execution slots, waiting at most `EXECUTION_QUEUE_WAIT_MS`.
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, ExecError> {
+        match tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(ExecError::Unavailable {
+                reason: format!(
+                    "all {} execution slots are busy (MAX_CONCURRENT_EXECUTIONS); retry shortly",
+                    self.max_slots
+                ),
+                retry_after_secs: 1,
+            }),
+        }
+    }
+
+    /// Forwards a call of an upstream server's tool `upstream_tool` (arguments already
+    /// validated), in an execution slot and within the tool's time limit (`config.timeout_ms`,
+    /// else `TOOL_TIMEOUT_MS`). `isError: true` is the tool's failure; an unreachable server is
+    /// `Unavailable`.
+    pub async fn run_upstream(
+        &self,
+        tool: &Tool,
+        server: &UpstreamServer,
+        upstream_tool: &str,
+        args: Value,
+    ) -> Result<Value, ExecError> {
+        let limit = config_timeout(&tool.config).unwrap_or(self.default_timeout);
+        let _slot = self.slot().await?;
+        let call = self.upstream.call(server, upstream_tool, args);
+        let answer = match tokio::time::timeout(limit, call).await {
+            Err(_) => return Err(ExecError::Timeout(limit)),
+            Ok(Err(e)) => return Err(upstream_error(e, limit)),
+            Ok(Ok(answer)) => answer,
+        };
+        match answer_of(&answer) {
+            CallAnswer::ToolError(msg) => Err(ExecError::Tool(msg)),
+            CallAnswer::Success(value) => self.bounded(value),
+        }
+    }
+
+    /// A result within `TOOL_MAX_OUTPUT_BYTES`, else the tool's failure.
+    fn bounded(&self, value: Value) -> Result<Value, ExecError> {
+        let size = serde_json::to_vec(&value).map_or(0, |v| v.len());
+        if size > self.max_output {
+            return Err(ExecError::Tool(format!(
+                "the tool's result is {size} bytes, over the {} byte limit (TOOL_MAX_OUTPUT_BYTES)",
+                self.max_output
+            )));
+        }
+        Ok(value)
     }
 
     /// Definitions of the built-in tools, registered at startup.
@@ -193,20 +263,7 @@ impl Executor {
             .and_then(|s| s.timeout)
             .or_else(|| config_timeout(&tool.config))
             .unwrap_or(self.default_timeout);
-        let permit = match tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned())
-            .await
-        {
-            Ok(Ok(p)) => p,
-            _ => {
-                return Err(ExecError::Unavailable {
-                    reason: format!(
-                        "all {} execution slots are busy (MAX_CONCURRENT_EXECUTIONS); retry shortly",
-                        self.max_slots
-                    ),
-                    retry_after_secs: 1,
-                });
-            }
-        };
+        let permit = self.slot().await?;
         let value = match (builtin, spec) {
             (Some(tool), _) => {
                 // The permit moves into the task: it is released when the work really stops.
@@ -235,14 +292,22 @@ impl Executor {
             }
             (None, None) => return Err(ExecError::NotExecutable(tool.name.clone())),
         };
-        let size = serde_json::to_vec(&value).map_or(0, |v| v.len());
-        if size > self.max_output {
-            return Err(ExecError::Tool(format!(
-                "the tool's result is {size} bytes, over the {} byte limit (TOOL_MAX_OUTPUT_BYTES)",
-                self.max_output
-            )));
+        self.bounded(value)
+    }
+}
+
+/// An upstream failure in the call taxonomy: unreachable is `Unavailable` (retry later); a
+/// refused destination or a JSON-RPC error is the tool's failure.
+fn upstream_error(e: UpstreamError, limit: Duration) -> ExecError {
+    match e {
+        UpstreamError::Unreachable { .. } => ExecError::Unavailable {
+            reason: e.to_string(),
+            retry_after_secs: 5,
+        },
+        UpstreamError::Timeout { .. } => ExecError::Timeout(limit),
+        UpstreamError::Refused(_) | UpstreamError::Protocol { .. } => {
+            ExecError::Tool(e.to_string())
         }
-        Ok(value)
     }
 }
 

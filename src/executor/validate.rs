@@ -24,7 +24,8 @@ fn compiled(schema: &Value) -> Result<Arc<Validator>, String> {
     }
     // Registration refuses such schemas; this guards rows written by hand or stored before.
     crate::domain::schema_bounds::check(schema).map_err(|e| e.to_string())?;
-    let validator = Arc::new(jsonschema::validator_for(schema).map_err(|e| e.to_string())?);
+    let validator =
+        Arc::new(crate::domain::schema_dialect::compile(schema).map_err(|e| e.to_string())?);
     let mut map = cache();
     if map.len() >= MAX_CACHED_VALIDATORS {
         map.clear();

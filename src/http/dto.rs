@@ -114,6 +114,11 @@ pub struct FindHit {
     #[schema(value_type = Option<Object>)]
     pub explain: Option<Explain>,
     pub input_schema: Value,
+    /// For a tool of an upstream MCP server: `{"server", "status"}`, the status as this
+    /// replica last saw it (`unhealthy`: calls are likely to answer 503 `unavailable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub upstream: Option<Value>,
 }
 
 impl FindHit {
@@ -127,6 +132,18 @@ impl FindHit {
             score: h.score,
             explain: explain.then_some(h.explain),
             input_schema: h.tool.input_schema,
+            upstream: None,
+        }
+    }
+
+    /// The hit with its upstream server's state, when it comes from one.
+    pub fn flagged(h: Hit, explain: bool, registry: &crate::registry::RegistryService) -> Self {
+        let upstream = registry
+            .upstream_state(&h.tool)
+            .map(|(server, status)| serde_json::json!({"server": server, "status": status}));
+        Self {
+            upstream,
+            ..Self::new(h, explain)
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod openapi;
 pub(crate) mod problem;
 mod rest_mcp;
 mod schema;
+mod servers;
 mod state;
 mod tools;
 
@@ -84,6 +85,14 @@ fn routes() -> Router<AppState> {
         .route("/tools/{name}/executions", get(executions::list))
         .route("/tools/{name}/stats", get(executions::stats))
         .route("/executions/{id}", get(executions::get))
+        .route("/servers", post(servers::register).get(servers::list))
+        .route(
+            "/servers/{name}",
+            get(servers::get)
+                .put(servers::update)
+                .delete(servers::delete),
+        )
+        .route("/servers/{name}/sync", post(servers::sync))
 }
 
 async fn fallback(uri: Uri) -> ApiError {

@@ -46,6 +46,12 @@ use crate::domain::CURSOR_PATTERN;
         super::executions::list,
         super::executions::stats,
         super::executions::get,
+        super::servers::register,
+        super::servers::list,
+        super::servers::get,
+        super::servers::update,
+        super::servers::delete,
+        super::servers::sync,
     ),
     components(schemas(Problem)),
     modifiers(&NewToolBody, &Links, &CommonProblems)

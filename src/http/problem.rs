@@ -251,6 +251,32 @@ fn registry_problem(e: RegistryError) -> ApiError {
                     "the call's execution record could not be written; retry shortly",
                 )
             }
+            RegistryError::ServerNotFound(name) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "server-not-found",
+                "Server not found",
+                format!("no upstream server named {name:?} is registered"),
+            )
+            .with("server_name", json!(name)),
+            RegistryError::ServerConflict(why) => ApiError::new(
+                StatusCode::CONFLICT,
+                "server-exists",
+                "Server name or namespace taken",
+                why,
+            ),
+            RegistryError::ServerInvalid(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-server",
+                "Invalid server definition",
+                field_errors_detail(&errors),
+            )
+            .with("errors", json!(errors)),
+            RegistryError::UpstreamUnavailable { server, reason } => ApiError::unavailable(
+                "upstream-unavailable",
+                "upstream server",
+                format!("the upstream server {server:?} could not be synced: {reason}"),
+            )
+            .with("server_name", json!(server)),
             RegistryError::ExecutionNotFound(id) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "execution-not-found",

@@ -48,7 +48,9 @@ pub async fn find_tool(
     let query = FindQuery::parse(req.into(), &defaults).map_err(unprocessable)?;
     let hits = state.registry.find(&query).await?;
     Ok(Json(
-        hits.into_iter().map(|h| FindHit::new(h, explain)).collect(),
+        hits.into_iter()
+            .map(|h| FindHit::flagged(h, explain, &state.registry))
+            .collect(),
     ))
 }
 

@@ -99,3 +99,70 @@ pub enum CallErrorKindSchema {
     /// The tool is registered for discovery only and has no executor.
     NotExecutable,
 }
+
+/// The fields of a server registration or update, as they arrive. `name` and `url` are
+/// required to register; an update may send any subset (`name` must then match the path).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ServerPatch, example = json!({
+    "name": "everything",
+    "url": "http://127.0.0.1:3001/mcp",
+    "headers": {"Authorization": "Bearer ..."},
+    "refresh_interval_s": 300
+}))]
+pub struct ServerPatchSchema {
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length = 64)]
+    pub name: Option<String>,
+    /// The server's MCP endpoint (Streamable HTTP).
+    pub url: Option<String>,
+    /// Sent with every request to the server; values are secrets, shown as `"[redacted]"`.
+    #[schema(value_type = Option<Object>)]
+    pub headers: Option<Value>,
+    /// Prefix of its tools' names (`{namespace}__{tool}`); the server's name by default.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length = 64)]
+    pub namespace: Option<String>,
+    /// Upstream tool names (`*` globs) to register; all when absent or empty.
+    pub include: Option<Vec<String>>,
+    /// Upstream tool names (`*` globs) to leave out.
+    pub exclude: Option<Vec<String>>,
+    /// Category of its tools; the server's name by default.
+    pub category: Option<Option<String>>,
+    #[schema(minimum = 1, maximum = 86400)]
+    pub refresh_interval_s: Option<u64>,
+}
+
+/// A server with this replica's view of its health.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ServerView)]
+pub struct ServerViewSchema {
+    pub name: String,
+    pub url: String,
+    /// Header names, each value `"[redacted]"`.
+    #[schema(value_type = Object)]
+    pub headers: Value,
+    pub namespace: String,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub category: Option<String>,
+    pub refresh_interval_s: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// `status` (`unknown`, `syncing`, `healthy`, `unhealthy`), `last_sync_at`,
+    /// `last_success_at`, `tool_count`, `last_error`, `latency_ms`, `skipped`.
+    #[schema(value_type = Object)]
+    pub health: Value,
+}
+
+/// What a sync changed, by tool name.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SyncOutcome)]
+pub struct SyncOutcomeSchema {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    pub embedded: usize,
+    /// Upstream tools not registered: `{"tool", "reason"}`.
+    #[schema(value_type = Vec<Object>)]
+    pub skipped: Vec<Value>,
+}

@@ -51,8 +51,33 @@ impl ToolboxMcp {
             Err(e) => return call_result(name, Err(e), false, unknown),
         };
         let structured = to_mcp(&tool).output_schema.is_some();
-        call_result(name, registry.call(name, args).await, structured, unknown)
+        let outcome = registry.call(name, args).await;
+        if crate::domain::upstream_of(&tool.config).is_some() && !structured {
+            if let Some(passed) = upstream_content(&outcome) {
+                return Ok(passed);
+            }
+        }
+        call_result(name, outcome, structured, unknown)
     }
+}
+
+/// An upstream tool's successful answer without structured content is `{"content": [...]}`:
+/// over MCP its content blocks (text, images, resources) are passed on as the upstream sent
+/// them, rather than rendered as JSON text.
+fn upstream_content(
+    outcome: &Result<crate::registry::CallOutcome, crate::registry::RegistryError>,
+) -> Option<rmcp::model::CallToolResult> {
+    let Ok(crate::registry::CallOutcome {
+        success: true,
+        result: Some(result),
+        ..
+    }) = outcome
+    else {
+        return None;
+    };
+    let object = result.as_object().filter(|o| o.len() == 1)?;
+    let blocks = serde_json::from_value(object.get("content")?.clone()).ok()?;
+    Some(rmcp::model::CallToolResult::success(blocks))
 }
 
 impl ServerHandler for ToolboxMcp {

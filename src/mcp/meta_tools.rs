@@ -118,7 +118,9 @@ fn find_output_schema() -> Value {
                     "description": {"type": "string"},
                     "category": {"type": "string"},
                     "similarity": {"type": "number"},
-                    "inputSchema": {"type": "object"}
+                    "inputSchema": {"type": "object"},
+                    "upstream": {"type": "object", "properties": {
+                        "server": {"type": "string"}, "status": {"type": "string"}}}
                 },
                 "required": ["name", "description", "category", "similarity", "inputSchema"]
             }}
@@ -182,14 +184,18 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
         .iter()
         .map(|h| {
             let def = super::tools::to_mcp(&h.tool);
-            json!({
+            let mut hit = json!({
                 "name": h.tool.name,
                 "title": def.title,
                 "description": h.tool.description,
                 "category": h.tool.category,
                 "similarity": h.similarity,
                 "inputSchema": h.tool.input_schema,
-            })
+            });
+            if let Some((server, status)) = state.registry.upstream_state(&h.tool) {
+                hit["upstream"] = json!({"server": server, "status": status});
+            }
+            hit
         })
         .collect();
     let text = if hits.is_empty() {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::history::{bounded, bounded_text};
 use super::{CallErrorKind, RegistryError, RegistryService};
-use crate::domain::Tool;
+use crate::domain::{Tool, upstream_of};
 use crate::executor::{ExecError, Violation, ViolationText, describe, validate_arguments};
 use crate::store::ExecutionRecord;
 
@@ -80,7 +80,12 @@ impl RegistryService {
                 violations,
             });
         }
-        let result = self.executor.run(&tool, args.clone()).await;
+        let result = match upstream_of(&tool.config) {
+            Some((server, upstream_tool)) => {
+                self.forward(&tool, server, upstream_tool, &args).await
+            }
+            None => self.executor.run(&tool, args.clone()).await,
+        };
         let result = result.and_then(|v| check_output(&tool, v));
         match result {
             Ok(value) => {
@@ -112,6 +117,48 @@ impl RegistryService {
                 Err(RegistryError::Exec(e))
             }
         }
+    }
+
+    /// Forwards a call to the upstream server the tool comes from, keeping the server's
+    /// health: unreachable marks it unhealthy, an answer (even an error) healthy.
+    async fn forward(
+        &self,
+        tool: &Tool,
+        server: &str,
+        upstream_tool: &str,
+        args: &Value,
+    ) -> Result<Value, ExecError> {
+        let stored = match self.store.get_server(server).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return Err(ExecError::Unavailable {
+                    reason: format!("the upstream server {server:?} is no longer registered"),
+                    retry_after_secs: 5,
+                });
+            }
+            Err(e) => {
+                return Err(ExecError::Unavailable {
+                    reason: format!("the upstream server's settings cannot be read: {e}"),
+                    retry_after_secs: 5,
+                });
+            }
+        };
+        let started = Instant::now();
+        let result = self
+            .executor
+            .run_upstream(tool, &stored, upstream_tool, args.clone())
+            .await;
+        match &result {
+            Ok(_) => self.call_reached(server, "success"),
+            Err(ExecError::Tool(_)) => self.call_reached(server, "tool_error"),
+            // A slow tool says nothing about the server's health; one it cannot reach does.
+            Err(ExecError::Timeout(_)) => self.call_reached(server, "timeout"),
+            Err(e @ ExecError::Unavailable { .. }) => {
+                self.call_failed(server, &e.to_string(), elapsed_ms(started))
+            }
+            Err(ExecError::NotExecutable(_)) => {}
+        }
+        result
     }
 
     /// The arguments' size bound, then the tool's input schema.

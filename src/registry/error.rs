@@ -44,6 +44,16 @@ pub enum RegistryError {
     /// The search index refused a change (a defect, not the caller's).
     #[error("search index: {0}")]
     Index(String),
+    #[error("no upstream server named {0:?}")]
+    ServerNotFound(String),
+    /// A server's name or namespace is taken (the message says which).
+    #[error("{0}")]
+    ServerConflict(String),
+    #[error("invalid server definition")]
+    ServerInvalid(Vec<FieldError>),
+    /// The upstream server could not be synced (unreachable, refused, not MCP, too slow).
+    #[error("upstream server {server:?}: {reason}")]
+    UpstreamUnavailable { server: String, reason: String },
     /// No execution with this id.
     #[error("no execution with id {0}")]
     ExecutionNotFound(i64),
@@ -53,6 +63,7 @@ impl From<StoreError> for RegistryError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(name) => RegistryError::Conflict(name),
+            StoreError::ServerConflict(why) => RegistryError::ServerConflict(why),
             e @ StoreError::Unavailable(_) => RegistryError::DatabaseUnavailable(e),
             other => RegistryError::Store(other),
         }

@@ -10,6 +10,8 @@ mod index;
 mod outcome;
 mod search;
 mod seed;
+mod servers;
+mod upstream_health;
 
 use std::sync::Arc;
 
@@ -25,6 +27,8 @@ pub use index::{IndexStatus, LiveIndex, index_doc};
 pub use outcome::CallErrorKind;
 pub use search::{Candidate, Explain, Hit, Ranked, rank};
 pub use seed::Seeded;
+pub use servers::{ServerView, SyncOutcome};
+pub use upstream_health::{ServerHealth, ServerStatus, SkippedTool, Upstreams};
 
 pub use crate::domain::FindQuery;
 
@@ -46,6 +50,7 @@ pub struct RegistryService {
     limits: ExecutionConfig,
     log: ExecutionLog,
     rankings: Arc<search::Rankings>,
+    upstreams: Upstreams,
 }
 
 impl RegistryService {
@@ -68,6 +73,7 @@ impl RegistryService {
             limits: cfg.execution.clone(),
             log,
             rankings: Arc::new(search::Rankings::new(cfg.search.cache_size)),
+            upstreams: Upstreams::default(),
         }
     }
 
@@ -87,6 +93,11 @@ impl RegistryService {
             }
         }
         Ok(())
+    }
+
+    /// The servers that announced a changed tool list (for the refresh loop; taken once).
+    pub fn take_upstream_changes(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        self.executor.take_upstream_changes()
     }
 
     /// Flushes the execution log and stops background tasks (call after the server drained).

@@ -28,7 +28,7 @@ pub use types::{
 };
 
 use crate::config::DatabaseConfig;
-use crate::domain::{Embedding, NewTool, Tool};
+use crate::domain::{Embedding, NewServer, NewTool, Tool, UpstreamServer};
 
 /// Opens the store `cfg.url` names (lazily: nothing is connected until first use).
 pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
@@ -218,6 +218,30 @@ pub trait Store: Send + Sync {
     /// Number of tools.
     async fn count_tools(&self) -> Result<i64, StoreError>;
 
+    /// Registers an upstream server; a name or namespace in use is `StoreError::ServerConflict`.
+    async fn insert_server(&self, server: &NewServer) -> Result<UpstreamServer, StoreError>;
+
+    /// One upstream server by name.
+    async fn get_server(&self, name: &str) -> Result<Option<UpstreamServer>, StoreError>;
+
+    /// Every upstream server, by name.
+    async fn list_servers(&self) -> Result<Vec<UpstreamServer>, StoreError>;
+
+    /// Replaces a server's settings (by its name); `None` when there is no such server.
+    async fn update_server(&self, server: &NewServer)
+    -> Result<Option<UpstreamServer>, StoreError>;
+
+    /// The tools named `{namespace}__*` whose `config.upstream.server` is `server`, by name.
+    async fn list_server_tools(
+        &self,
+        server: &str,
+        namespace: &str,
+    ) -> Result<Vec<Tool>, StoreError>;
+
+    /// Deletes a server and every tool whose `config.upstream.server` names it, in one
+    /// transaction; `false` if there was no such server. The tools' history is kept.
+    async fn delete_server(&self, name: &str) -> Result<bool, StoreError>;
+
     /// Up to `limit` tools with `id > after`, by id.
     async fn reindex_page(&self, after: i64, limit: i64) -> Result<Vec<ReindexRow>, StoreError>;
 
@@ -322,6 +346,24 @@ macro_rules! forward_store_methods {
             }
             async fn count_tools(&self) -> Result<i64, $crate::store::StoreError> {
                 <$t>::count_tools(self).await
+            }
+            async fn insert_server(&self, server: &$crate::domain::NewServer) -> Result<$crate::domain::UpstreamServer, $crate::store::StoreError> {
+                <$t>::insert_server(self, server).await
+            }
+            async fn get_server(&self, name: &str) -> Result<Option<$crate::domain::UpstreamServer>, $crate::store::StoreError> {
+                <$t>::get_server(self, name).await
+            }
+            async fn list_servers(&self) -> Result<Vec<$crate::domain::UpstreamServer>, $crate::store::StoreError> {
+                <$t>::list_servers(self).await
+            }
+            async fn update_server(&self, server: &$crate::domain::NewServer) -> Result<Option<$crate::domain::UpstreamServer>, $crate::store::StoreError> {
+                <$t>::update_server(self, server).await
+            }
+            async fn list_server_tools(&self, server: &str, namespace: &str) -> Result<Vec<$crate::domain::Tool>, $crate::store::StoreError> {
+                <$t>::list_server_tools(self, server, namespace).await
+            }
+            async fn delete_server(&self, name: &str) -> Result<bool, $crate::store::StoreError> {
+                <$t>::delete_server(self, name).await
             }
             async fn reindex_page(&self, after: i64, limit: i64) -> Result<Vec<$crate::store::ReindexRow>, $crate::store::StoreError> {
                 <$t>::reindex_page(self, after, limit).await

@@ -13,6 +13,9 @@ use crate::domain::{Embedding, NewTool, Tool};
 pub enum StoreError {
     #[error("a tool named {0:?} already exists")]
     Conflict(String),
+    /// A server's name or namespace is taken (the message says which).
+    #[error("{0}")]
+    ServerConflict(String),
     /// The database could not be reached in time: a 503 for the caller.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),

@@ -29,6 +29,10 @@ async fn documented_routes(app: &crate::common::TestApp) -> Vec<(Method, String)
 }
 
 fn needs_admin(method: &Method, path: &str) -> bool {
+    // Upstream servers are an operator's: reading them needs `admin` too.
+    if path == "/servers" || path.starts_with("/servers/") {
+        return true;
+    }
     !(path == "/mcp" || path.starts_with("/mcp/") || method == Method::GET)
 }
 

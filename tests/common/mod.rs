@@ -10,6 +10,7 @@ pub mod fake_embedder;
 pub mod mcp;
 pub mod process;
 pub mod tool_server;
+pub mod upstream;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -268,7 +268,7 @@ fn check_schema(errors: &mut Vec<FieldError>, pointer: &str, schema: &Value) {
             e.rule,
             e.message,
         ));
-    } else if let Err(e) = jsonschema::validator_for(schema) {
+    } else if let Err(e) = crate::domain::schema_dialect::compile(schema) {
         errors.push(FieldError::new(
             format!("{pointer}{}", e.instance_path()),
             "schema",

@@ -24,6 +24,11 @@ pub fn required_access(method: &Method, path: &str) -> Access {
     if PUBLIC.contains(&path) || path.starts_with("/docs/") {
         return Access::Public;
     }
+    // Upstream servers are an operator's business: even reading them (URLs, header names,
+    // health) needs `admin`.
+    if path == "/servers" || path.starts_with("/servers/") {
+        return Access::Needs(Scope::Admin);
+    }
     let agent_route = path == "/mcp" || path.starts_with("/mcp/");
     if agent_route || matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         Access::Needs(Scope::Read)

@@ -10,6 +10,7 @@ mod changes;
 mod executions;
 mod index_feed;
 mod schema;
+mod servers;
 mod tools;
 
 use std::str::FromStr;

@@ -10,6 +10,7 @@ mod catalog;
 mod executions;
 mod index_feed;
 mod schema;
+mod servers;
 mod tools;
 mod vec_ext;
 
