@@ -180,6 +180,7 @@ impl LiveIndex {
         let finishing = Arc::clone(&index);
         tokio::task::spawn_blocking(move || finishing.finish_bulk())
             .await
+            .map_err(|e| RegistryError::Index(e.to_string()))?
             .map_err(|e| RegistryError::Index(e.to_string()))?;
         self.applied.store(position, Ordering::Release);
         if let CaughtUp::MustReload = self.catch_up_with(&index).await? {

@@ -74,6 +74,8 @@ pub struct SearchIndex {
     digest: AtomicU64,
     /// One batch at a time, so the text and vector sides apply batches in the same order.
     writing: Mutex<()>,
+    /// Between [`SearchIndex::begin_bulk`] and [`SearchIndex::finish_bulk`].
+    bulk: std::sync::atomic::AtomicBool,
     generation: AtomicU64,
 }
 
@@ -87,6 +89,7 @@ impl SearchIndex {
             names: RwLock::default(),
             digest: AtomicU64::new(0),
             writing: Mutex::new(()),
+            bulk: std::sync::atomic::AtomicBool::new(false),
             generation: AtomicU64::new(next_generation()),
         })
     }
@@ -139,8 +142,9 @@ impl SearchIndex {
             let names = self.names.read().unwrap_or_else(|e| e.into_inner());
             // `names` holds exactly the tools of every batch applied in full (this is the
             // only writer, and it updates `names` last).
+            let commit = !self.bulk.load(Ordering::Acquire);
             self.text
-                .apply(&upserts, &removals, |id| names.contains_key(&id))?;
+                .apply(&upserts, &removals, |id| names.contains_key(&id), commit)?;
         }
         {
             let mut v = self.vectors.write().unwrap_or_else(|e| e.into_inner());
@@ -178,10 +182,12 @@ impl SearchIndex {
 
     /// Prepares an index that is not searched yet for about `tools` tools arriving in
     /// batches (a full build): room is made for them at once, instead of growing (and
-    /// copying) the vectors batch by batch, and the vectors' codes wait for
-    /// [`SearchIndex::finish_bulk`]: until then the vector side chooses rows to score at
-    /// random, so an index is searched only after (a build publishes it after).
+    /// copying) the vectors batch by batch; the vectors' codes, and the text side's commit,
+    /// wait for [`SearchIndex::finish_bulk`]. Until then a search sees nothing of the batches
+    /// by text and chooses rows to score at random by vector, so an index is searched only
+    /// after (a build publishes it after).
     pub fn begin_bulk(&self, tools: usize) {
+        self.bulk.store(true, Ordering::Release);
         self.vectors
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -192,12 +198,18 @@ impl SearchIndex {
             .reserve(tools);
     }
 
-    /// Ends [`SearchIndex::begin_bulk`]: codes every vector, gives back spare room.
-    pub fn finish_bulk(&self) {
+    /// Ends [`SearchIndex::begin_bulk`]: commits the text side, codes every vector, gives
+    /// back spare room.
+    pub fn finish_bulk(&self) -> Result<(), IndexError> {
+        let _one_batch = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        self.text.commit()?;
+        self.bulk.store(false, Ordering::Release);
         self.vectors
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .finish_bulk();
+        self.generation.store(next_generation(), Ordering::Release);
+        Ok(())
     }
 
     /// The vector side, for reading (a panic elsewhere poisons nothing worth refusing).

@@ -275,3 +275,65 @@ fn a_filter_sees_every_labelled_row_after_batches_of_upserts() {
     };
     assert_eq!(index.vector_top_k(&[1.0, 0.0], &rare, 200, None).len(), 100);
 }
+
+/// A built index in bulk equals one built batch by batch: same digest, same text and vector
+/// answers, and writes after the build replace and remove as usual.
+#[test]
+fn a_bulk_build_answers_as_batches_applied_one_by_one() {
+    let docs: Vec<IndexDoc> = (0..300)
+        .map(|i| {
+            let words = ["weather", "invoice", "email", "calendar", "pdf"][i % 5];
+            let d = doc(
+                i as i64,
+                &format!("tool_{i}"),
+                &format!("{words} tool {i}"),
+                "c",
+                &[],
+            );
+            let angle = i as f32 * 0.01;
+            with_vector(d, &[angle.cos(), angle.sin()])
+        })
+        .collect();
+    let one_by_one = SearchIndex::new(2).unwrap();
+    let bulk = SearchIndex::new(2).unwrap();
+    bulk.begin_bulk(docs.len());
+    for batch in docs.chunks(64) {
+        let changes: Vec<Change> = batch.iter().cloned().map(Change::Upsert).collect();
+        one_by_one.apply(changes.clone()).unwrap();
+        bulk.apply(changes).unwrap();
+    }
+    let before = bulk.generation();
+    bulk.finish_bulk().unwrap();
+    assert!(
+        bulk.generation() > before,
+        "finishing moves the generation on"
+    );
+    assert_eq!(bulk.digest(), one_by_one.digest());
+    assert_eq!(bulk.len(), 300);
+    // Equal scores tie in segment order, which differs (one segment against several): so
+    // the sets of matches are compared, and each tool's score.
+    for q in ["invoice", "pdf calendar"] {
+        let scores = |index: &SearchIndex| {
+            let mut hits = index.text_top_k(q, &ALL, 300).unwrap();
+            hits.sort_by_key(|h| h.0);
+            hits
+        };
+        let (bulk_hits, batch_hits) = (scores(&bulk), scores(&one_by_one));
+        assert_eq!(bulk_hits.len(), if q == "invoice" { 60 } else { 120 });
+        assert_eq!(bulk_hits, batch_hits, "{q}");
+    }
+    let q = [0.3f32.cos(), 0.3f32.sin()];
+    assert_eq!(
+        vector_ids(&bulk, &q, &ALL, 10),
+        vector_ids(&one_by_one, &q, &ALL, 10)
+    );
+    assert_eq!(vector_ids(&bulk, &q, &ALL, 1), [30]);
+    // After the build, a write commits at once: a replaced tool is found by its new words only.
+    bulk.upsert(doc(30, "tool_30", "spreadsheet", "c", &[]))
+        .unwrap();
+    bulk.remove(31).unwrap();
+    assert_eq!(text_ids(&bulk, "spreadsheet", &ALL, 5), [30]);
+    assert!(!text_ids(&bulk, "weather", &ALL, 100).contains(&30));
+    assert!(!text_ids(&bulk, "invoice", &ALL, 100).contains(&31));
+    assert_eq!(bulk.len(), 299);
+}

@@ -142,11 +142,17 @@ impl TextIndex {
     /// Applies upserts and removals as one commit, then makes them visible. `held(id)` says
     /// whether the index holds `id` already: only those need deleting first, which spares a
     /// full build (every tool new) a delete per tool. On failure nothing of the batch stays.
+    ///
+    /// With `commit` false (a full build, whose index nobody searches yet) the batch is only
+    /// handed to tantivy's indexing thread, which keeps indexing while the next batch is read
+    /// and prepared; [`TextIndex::commit`] ends the build. A commit per batch made the two
+    /// wait for each other.
     pub(super) fn apply(
         &self,
         upserts: &[&IndexDoc],
         removals: &[i64],
         held: impl Fn(i64) -> bool,
+        commit: bool,
     ) -> Result<(), IndexError> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut write = || -> Result<(), IndexError> {
@@ -160,13 +166,28 @@ impl TextIndex {
                 }
                 writer.add_document(self.document(doc))?;
             }
-            writer.commit()?;
+            if commit {
+                writer.commit()?;
+            }
             Ok(())
         };
         if let Err(e) = write() {
             // Uncommitted documents would otherwise go out with the next batch's commit.
             let _ = writer.rollback();
             return Err(e);
+        }
+        if commit {
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
+    /// Commits what was applied without committing, and makes it visible.
+    pub(super) fn commit(&self) -> Result<(), IndexError> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = writer.commit() {
+            let _ = writer.rollback();
+            return Err(e.into());
         }
         self.reader.reload()?;
         Ok(())
