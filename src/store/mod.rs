@@ -10,6 +10,7 @@
 mod paging;
 mod postgres;
 mod scratch;
+mod server_rows;
 pub mod sqlite;
 mod types;
 

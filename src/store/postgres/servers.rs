@@ -1,60 +1,20 @@
 //! Queries on the `upstream_servers` table, and the removal of a server's tools.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::PgStore;
 use super::tools::{TOOL_COLUMNS, ToolRow};
 use crate::domain::{NAMESPACE_SEPARATOR, NewServer, Tool, UpstreamServer};
+use crate::store::server_rows::{SERVER_COLUMNS, ServerRow, server_conflict};
 use crate::store::{StoreError, decode_each};
 
-const SERVER_COLUMNS: &str = "name, url, headers, namespace, include, exclude, category, refresh_interval_s, created_at, updated_at";
-
-#[derive(sqlx::FromRow)]
-struct ServerRow {
-    name: String,
-    url: String,
-    headers: Json<BTreeMap<String, String>>,
-    namespace: String,
-    include: Json<Vec<String>>,
-    exclude: Json<Vec<String>>,
-    category: Option<String>,
-    refresh_interval_s: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ServerRow> for UpstreamServer {
-    fn from(r: ServerRow) -> Self {
-        UpstreamServer {
-            name: r.name,
-            url: r.url,
-            headers: r.headers.0,
-            namespace: r.namespace,
-            include: r.include.0,
-            exclude: r.exclude.0,
-            category: r.category,
-            refresh_interval_s: r.refresh_interval_s.max(1) as u64,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
-
 /// A unique violation names the constraint: the primary key (name) or the namespace's.
-fn server_conflict(e: sqlx::Error, s: &NewServer) -> StoreError {
+fn conflict(e: sqlx::Error, s: &NewServer) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return StoreError::ServerConflict(
-            if db.constraint() == Some("upstream_servers_namespace_key") {
-                format!("the namespace {:?} is used by another server", s.namespace)
-            } else {
-                format!("a server named {:?} is already registered", s.name)
-            },
-        );
+        let namespace = db.constraint() == Some("upstream_servers_namespace_key");
+        return server_conflict(s, namespace);
     }
     StoreError::from(e)
 }
@@ -77,7 +37,7 @@ impl PgStore {
             .bind(s.refresh_interval_s as i64)
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| server_conflict(e, s))?;
+            .map_err(|e| conflict(e, s))?;
         Ok(row.into())
     }
 
@@ -120,7 +80,7 @@ impl PgStore {
             .bind(s.refresh_interval_s as i64)
             .fetch_optional(&self.pool)
             .await
-            .map_err(|e| server_conflict(e, s))?;
+            .map_err(|e| conflict(e, s))?;
         Ok(row.map(Into::into))
     }
 
