@@ -22,6 +22,9 @@ struct ToolLine {
     description_for_model: Option<String>,
     #[serde(default)]
     examples: Vec<String>,
+    /// The tool's input schema (an object schema with no properties when absent).
+    #[serde(default)]
+    input_schema: Option<serde_json::Value>,
 }
 
 /// A query with the names of the tools that answer it.
@@ -31,10 +34,25 @@ pub struct LabelledQuery {
     pub id: String,
     pub query: String,
     pub relevant: Vec<String>,
+    /// `single` or `multi` as the data set labels it; when absent, by how many tools are
+    /// relevant.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+impl LabelledQuery {
+    /// The query's type: the data set's label, or `single` / `multi` by its relevant tools.
+    pub fn kind(&self) -> &str {
+        match &self.kind {
+            Some(k) => k,
+            None if self.relevant.len() > 1 => "multi",
+            None => "single",
+        }
+    }
 }
 
 /// Reads tools (`name`, `description`, optional `category`, `tags`, `examples`,
-/// `description_for_model`), each validated like a registration.
+/// `description_for_model`, `input_schema`), each validated like a registration.
 pub fn load_tools(path: &Path) -> anyhow::Result<Vec<NewTool>> {
     read_lines(path, |line: ToolLine| {
         let patch = ToolPatch {
@@ -44,14 +62,17 @@ pub fn load_tools(path: &Path) -> anyhow::Result<Vec<NewTool>> {
             category: line.category,
             tags: Some(line.tags),
             examples: Some(line.examples),
-            input_schema: Some(json!({"type": "object"})),
+            input_schema: Some(
+                line.input_schema
+                    .unwrap_or_else(|| json!({"type": "object"})),
+            ),
             ..Default::default()
         };
         NewTool::parse(patch).map_err(|e| anyhow::anyhow!("tool {:?}: {e:?}", line.name))
     })
 }
 
-/// Reads labelled queries (`query`, `relevant`, optional `id`).
+/// Reads labelled queries (`query`, `relevant`, optional `id` and `type`).
 pub fn load_queries(path: &Path) -> anyhow::Result<Vec<LabelledQuery>> {
     read_lines(path, Ok)
 }
