@@ -63,9 +63,16 @@ pub struct EvalArgs {
     /// to measure retrieval in a larger catalogue, e.g. bench/gen.py's synthetic tools.
     #[arg(long)]
     pub distractors: Option<PathBuf>,
+    /// Queries no tool answers (`relevant` empty): the report says how many get no hit above
+    /// the default threshold, and how many labelled queries keep their tool above it.
+    #[arg(long, default_value = "bench/datasets/offtopic/queries.jsonl")]
+    pub off_topic: PathBuf,
     /// Methods to score (default: all four).
     #[arg(long, value_delimiter = ',', value_parser = ["vector", "text", "weighted", "rrf"])]
     pub method: Vec<String>,
+    /// How queries are read: `auto` (steps when a query names several), `single`, `task`.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "single", "task"])]
+    pub mode: String,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -143,7 +150,11 @@ async fn eval(args: EvalArgs, mut cfg: Config) -> anyhow::Result<()> {
         &args.tools,
         &args.queries,
         args.distractors.as_deref(),
+        Some(&args.off_topic),
         &methods,
+        args.mode
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--mode {e}"))?,
     )
     .await;
     scratch.drop_now().await?;

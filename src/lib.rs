@@ -28,6 +28,7 @@ pub mod http;
 pub mod mcp;
 pub mod metrics;
 pub mod registry;
+pub mod rerank;
 pub mod search_index;
 pub mod server_commands;
 pub mod store;

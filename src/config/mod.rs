@@ -13,6 +13,7 @@ mod edge;
 mod embedding;
 mod execution;
 mod mcp;
+mod rerank;
 mod search;
 mod server;
 
@@ -21,7 +22,8 @@ pub use edge::{ApiKey, EdgeConfig, Scope, digest as edge_digest};
 pub use embedding::{ApiFormat, AsymmetricConfig, EmbeddingConfig};
 pub use execution::{ExecutionConfig, ExecutorConfig};
 pub use mcp::{McpConfig, ToolExposure};
-pub use search::{DEFAULT_MAX_SEARCH_LIMIT, SearchConfig};
+pub use rerank::{RerankConfig, RerankFormat};
+pub use search::{DEFAULT_MAX_SEARCH_LIMIT, DEFAULT_RELEVANCE, SearchConfig};
 pub use server::{BulkConfig, ServerConfig};
 
 /// The whole configuration of the service.
@@ -34,6 +36,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub embedding: EmbeddingConfig,
     pub search: SearchConfig,
+    /// The optional second-stage reranker (`None`: off).
+    pub rerank: Option<RerankConfig>,
     pub executor: ExecutorConfig,
     pub bulk: BulkConfig,
     pub mcp: McpConfig,
@@ -77,6 +81,7 @@ impl Config {
             database: DatabaseConfig::from_env(&env)?,
             embedding: EmbeddingConfig::from_env(&env)?,
             search: SearchConfig::from_env(&env)?,
+            rerank: RerankConfig::from_env(&env)?,
             executor: ExecutorConfig::from_env(&env)?,
             bulk: BulkConfig::from_env(&env)?,
             mcp: McpConfig::from_env(&env)?,

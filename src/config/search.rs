@@ -1,6 +1,7 @@
 //! Search defaults and hybrid fusion.
 //!
-//! Reads `DEFAULT_SIMILARITY_THRESHOLD` (0.0, -1..=1), `MAX_SEARCH_LIMIT`
+//! Reads `DEFAULT_RELEVANCE_THRESHOLD` ([`DEFAULT_RELEVANCE`], 0..=1; it replaced the cosine
+//! `DEFAULT_SIMILARITY_THRESHOLD`, which is refused so an old setting is not misread), `MAX_SEARCH_LIMIT`
 //! ([`DEFAULT_MAX_SEARCH_LIMIT`]), `DEFAULT_SEARCH_LIMIT` (10, at most `MAX_SEARCH_LIMIT`),
 //! `USE_HYBRID_SEARCH` (true), `SEARCH_FUSION` (`weighted` or `rrf`), `SEARCH_VECTOR_WEIGHT`
 //! (0.7, 0..=1), `RRF_K` (60, at least 0) and `SEARCH_CACHE_SIZE` (1024 rankings; 0: off).
@@ -8,6 +9,10 @@
 use crate::domain::{Fusion, FusionKind};
 
 use super::{ConfigError, Env};
+
+/// `DEFAULT_RELEVANCE_THRESHOLD` when unset: the relevance a hit needs (README, "Threshold",
+/// and BENCHMARKS.md for how it was chosen).
+pub const DEFAULT_RELEVANCE: f32 = 0.5;
 
 /// `MAX_SEARCH_LIMIT` when unset: the most results one search may ask for.
 pub const DEFAULT_MAX_SEARCH_LIMIT: u32 = 100;
@@ -30,11 +35,18 @@ pub struct SearchConfig {
 
 impl SearchConfig {
     pub(super) fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
-        let default_threshold: f32 = env.parse("DEFAULT_SIMILARITY_THRESHOLD", 0.0)?;
-        if !(-1.0..=1.0).contains(&default_threshold) {
+        if env.get("DEFAULT_SIMILARITY_THRESHOLD").is_some() {
             return Err(env.invalid(
                 "DEFAULT_SIMILARITY_THRESHOLD",
-                "must be a cosine similarity between -1 and 1",
+                "is no longer read: thresholds apply to relevance (0..1), set \
+                 DEFAULT_RELEVANCE_THRESHOLD instead",
+            ));
+        }
+        let default_threshold: f32 = env.parse("DEFAULT_RELEVANCE_THRESHOLD", DEFAULT_RELEVANCE)?;
+        if !(0.0..=1.0).contains(&default_threshold) {
+            return Err(env.invalid(
+                "DEFAULT_RELEVANCE_THRESHOLD",
+                "must be a relevance between 0 and 1",
             ));
         }
         let max_limit: u32 = env.parse("MAX_SEARCH_LIMIT", DEFAULT_MAX_SEARCH_LIMIT)?;
@@ -82,9 +94,11 @@ mod tests {
     use crate::domain::{Fusion, FusionKind};
 
     #[test]
-    fn a_threshold_outside_the_cosine_range_names_its_variable() {
-        let err = config(&[("DEFAULT_SIMILARITY_THRESHOLD", "2")]).unwrap_err();
-        assert_eq!(err.var, "DEFAULT_SIMILARITY_THRESHOLD");
+    fn a_threshold_outside_the_relevance_range_names_its_variable() {
+        let err = config(&[("DEFAULT_RELEVANCE_THRESHOLD", "-0.1")]).unwrap_err();
+        assert_eq!(err.var, "DEFAULT_RELEVANCE_THRESHOLD");
+        let old = config(&[("DEFAULT_SIMILARITY_THRESHOLD", "0")]).unwrap_err();
+        assert_eq!(old.var, "DEFAULT_SIMILARITY_THRESHOLD");
     }
 
     #[test]

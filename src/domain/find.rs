@@ -1,7 +1,7 @@
 //! `FindQuery`: a search request, parsed once for REST (`POST /mcp/find_tool`) and MCP
 //! (`find_tool`) alike, so its limits, defaults and error messages exist once.
 
-use super::{FieldError, Fusion, FusionKind, SearchMethod, check_filter};
+use super::{FieldError, Fusion, FusionKind, QueryMode, SearchMethod, check_filter};
 
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 2_000;
@@ -18,6 +18,8 @@ pub struct FindRequest {
     pub use_hybrid: Option<bool>,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// `auto`, `single` or `task`.
+    pub mode: Option<String>,
 }
 
 /// The configured search defaults and bounds a request is parsed against.
@@ -72,9 +74,24 @@ pub struct FindQuery {
     pub category: Option<String>,
     /// Only tools carrying all of these tags.
     pub tags: Option<Vec<String>>,
+    /// Whether the query may be searched step by step (`domain::task_steps`).
+    pub mode: QueryMode,
 }
 
 impl FindQuery {
+    /// A query of one search with no filter: what `toolbox eval` and tests build directly.
+    pub fn plain(query: &str, limit: u32, threshold: f32, method: SearchMethod) -> Self {
+        Self {
+            query: query.to_owned(),
+            limit,
+            threshold,
+            method,
+            category: None,
+            tags: None,
+            mode: QueryMode::Auto,
+        }
+    }
+
     /// Validates `req` against `defaults`. The first fault found is returned, with the JSON
     /// pointer of the field at fault: a blank query is `/query` `minLength`.
     pub fn parse(req: FindRequest, defaults: &SearchDefaults) -> Result<Self, FieldError> {
@@ -100,11 +117,12 @@ impl FindQuery {
         let threshold = req
             .threshold
             .unwrap_or(f64::from(defaults.default_threshold));
+        // Below 0 (down to -1, as when it was a cosine) keeps every hit.
         if !(-1.0..=1.0).contains(&threshold) {
             return Err(FieldError::new(
                 "/threshold",
                 "range",
-                "is a cosine similarity and must be between -1 and 1",
+                "is a relevance and must be between 0 and 1",
             ));
         }
         let fusion = match req.fusion.as_deref() {
@@ -115,7 +133,14 @@ impl FindQuery {
             ),
         };
         check_filter(req.category.as_deref(), req.tags.as_deref())?;
+        let mode = match req.mode.as_deref() {
+            None => QueryMode::default(),
+            Some(raw) => raw
+                .parse::<QueryMode>()
+                .map_err(|reason| FieldError::new("/mode", "enum", reason))?,
+        };
         Ok(Self {
+            mode,
             query,
             limit: limit as u32,
             threshold: threshold as f32,
@@ -172,6 +197,24 @@ mod tests {
         let long = "a".repeat(MAX_QUERY_CHARS + 1);
         let e = FindQuery::parse(request(&long), &defaults()).unwrap_err();
         assert_eq!(e.rule, "maxLength");
+    }
+
+    #[test]
+    fn an_unknown_mode_is_refused_at_its_pointer() {
+        let req = FindRequest {
+            mode: Some("steps".into()),
+            ..request("q")
+        };
+        let e = FindQuery::parse(req, &defaults()).unwrap_err();
+        assert_eq!((e.pointer.as_str(), e.rule.as_str()), ("/mode", "enum"));
+        let task = FindRequest {
+            mode: Some("task".into()),
+            ..request("q")
+        };
+        assert_eq!(
+            FindQuery::parse(task, &defaults()).unwrap().mode,
+            QueryMode::Task
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod pointer;
 pub mod schema_bounds;
 pub mod schema_dialect;
 mod search;
+mod steps;
 mod tool;
 mod upstream;
 
@@ -32,6 +33,7 @@ pub use list::{
 };
 pub use pointer::{escape_token, pointer_of};
 pub use search::{Fusion, FusionKind, SearchMethod};
+pub use steps::{QueryMode, task_steps};
 pub use tool::{NewTool, Tool, ToolName, ToolPatch, check_filter, embedded_text, split_identifier};
 pub use upstream::{
     NAMESPACE_SEPARATOR, NewServer, ServerPatch, UpstreamServer, glob_match, upstream_config,

@@ -72,7 +72,8 @@ pub struct FindToolRequest {
     #[schema(minimum = 1, maximum = 100)]
     #[serde(default, deserialize_with = "crate::domain::optional_integer")]
     pub limit: Option<i64>,
-    #[schema(minimum = -1.0, maximum = 1.0)]
+    /// The least relevance (0..1) a hit must have (default: `DEFAULT_RELEVANCE_THRESHOLD`).
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub threshold: Option<f64>,
     /// Fuse vector and full-text ranking (default: `USE_HYBRID_SEARCH`).
     pub use_hybrid: Option<bool>,
@@ -84,6 +85,10 @@ pub struct FindToolRequest {
     pub explain: bool,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// `auto` (default: a request that names several steps is searched step by step),
+    /// `single` (always one search) or `task` (split at sentence ends too).
+    #[schema(example = "auto")]
+    pub mode: Option<String>,
 }
 
 impl From<FindToolRequest> for FindRequest {
@@ -96,6 +101,7 @@ impl From<FindToolRequest> for FindRequest {
             use_hybrid: r.use_hybrid,
             category: r.category,
             tags: r.tags,
+            mode: r.mode,
         }
     }
 }
@@ -105,8 +111,11 @@ pub struct FindHit {
     pub name: String,
     pub description: String,
     pub category: String,
-    /// Cosine similarity between the query and the tool (what `threshold` applies to).
+    /// Cosine similarity between the query and the tool.
     pub similarity: f32,
+    /// The similarity calibrated against the query's background, 0..1 (what `threshold`
+    /// applies to; README, "Threshold").
+    pub relevance: f32,
     /// The value hits are ordered by (the fused score in a hybrid search).
     pub score: f32,
     /// Each score component, with `"explain": true`.
@@ -129,6 +138,7 @@ impl FindHit {
             description: h.tool.description,
             category: h.tool.category,
             similarity: h.similarity,
+            relevance: h.relevance,
             score: h.score,
             explain: explain.then_some(h.explain),
             input_schema: h.tool.input_schema,

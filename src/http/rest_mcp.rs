@@ -36,21 +36,33 @@ pub async fn list_tools(
     }))
 }
 
-/// Finds tools by describing the task in plain language.
+/// Finds tools by describing the task in plain language. With a reranker configured, the
+/// `Toolbox-Rerank` header says whether it reordered the hits (`applied`) or failed and the
+/// fused order stands (`skipped`).
 #[utoipa::path(post, path = "/mcp/find_tool", tag = "agents", request_body = FindToolRequest,
     responses((status = 200, description = "Best matches first", body = Vec<FindHit>)))]
 pub async fn find_tool(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<FindToolRequest>,
-) -> Result<Json<Vec<FindHit>>, ApiError> {
+) -> Result<(axum::http::HeaderMap, Json<Vec<FindHit>>), ApiError> {
     let explain = req.explain;
     let defaults = SearchDefaults::from(&state.config.search);
     let query = FindQuery::parse(req.into(), &defaults).map_err(unprocessable)?;
     let hits = state.registry.find(&query).await?;
-    Ok(Json(
-        hits.into_iter()
-            .map(|h| FindHit::flagged(h, explain, &state.registry))
-            .collect(),
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(status) = hits.first().and_then(|h| h.explain.reranker) {
+        headers.insert(
+            "toolbox-rerank",
+            axum::http::HeaderValue::from_static(status),
+        );
+    }
+    Ok((
+        headers,
+        Json(
+            hits.into_iter()
+                .map(|h| FindHit::flagged(h, explain, &state.registry))
+                .collect(),
+        ),
     ))
 }
 

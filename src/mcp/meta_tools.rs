@@ -99,7 +99,11 @@ fn find_input_schema(max_limit: u32) -> Value {
                       "description": "How many tools to return at most."},
             "category": {"type": "string", "description": "Only tools in this category."},
             "tags": {"type": "array", "items": {"type": "string"},
-                     "description": "Only tools carrying all of these tags."}
+                     "description": "Only tools carrying all of these tags."},
+            "threshold": {"type": "number", "minimum": -1, "maximum": 1,
+                          "description": "The least relevance (0..1) a tool must have."},
+            "mode": {"type": "string", "enum": ["auto", "single", "task"],
+                     "description": "`task`: search each step of a multi-step request."}
         },
         "required": ["query"],
         "additionalProperties": false
@@ -118,6 +122,7 @@ fn find_output_schema() -> Value {
                     "description": {"type": "string"},
                     "category": {"type": "string"},
                     "similarity": {"type": "number"},
+                    "relevance": {"type": "number"},
                     "inputSchema": {"type": "object"},
                     "upstream": {"type": "object", "properties": {
                         "server": {"type": "string"}, "status": {"type": "string"}}}
@@ -136,6 +141,8 @@ struct FindArgs {
     limit: Option<u32>,
     category: Option<String>,
     tags: Option<Vec<String>>,
+    threshold: Option<f64>,
+    mode: Option<String>,
 }
 
 /// Runs `find_tool`. Bad arguments and an unavailable embedder are tool errors the model
@@ -154,6 +161,8 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
         limit: args.limit.map(i64::from),
         category: args.category,
         tags: args.tags,
+        threshold: args.threshold,
+        mode: args.mode,
         ..FindRequest::default()
     };
     let q = match FindQuery::parse(req, &state.search) {
@@ -190,6 +199,7 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
                 "description": h.tool.description,
                 "category": h.tool.category,
                 "similarity": h.similarity,
+                "relevance": h.relevance,
                 "inputSchema": h.tool.input_schema,
             });
             if let Some((server, status)) = state.registry.upstream_state(&h.tool) {
@@ -204,8 +214,8 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
         hits.iter()
             .map(|h| {
                 format!(
-                    "{} ({}, similarity {:.2}): {}",
-                    h.tool.name, h.tool.category, h.similarity, h.tool.description
+                    "{} ({}, relevance {:.2}): {}",
+                    h.tool.name, h.tool.category, h.relevance, h.tool.description
                 )
             })
             .collect::<Vec<_>>()

@@ -8,9 +8,12 @@ mod executions;
 mod history;
 mod index;
 mod outcome;
+mod relevance;
+mod rerank;
 mod search;
 mod seed;
 mod servers;
+mod task;
 mod upstream_health;
 
 use std::sync::Arc;
@@ -25,7 +28,8 @@ pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
 pub use index::{IndexStatus, LiveIndex, index_doc};
 pub use outcome::CallErrorKind;
-pub use search::{Candidate, Explain, Hit, Ranked, rank};
+pub use relevance::Background;
+pub use search::{Candidate, Explain, Hit, Ranked, TaskStep, rank};
 pub use seed::Seeded;
 pub use servers::{ServerView, SyncOutcome};
 pub use upstream_health::{ServerHealth, ServerStatus, SkippedTool, Upstreams};
@@ -50,6 +54,8 @@ pub struct RegistryService {
     limits: ExecutionConfig,
     log: ExecutionLog,
     rankings: Arc<search::Rankings>,
+    calibration: Arc<relevance::Calibration>,
+    reranker: Option<Arc<crate::rerank::Reranker>>,
     upstreams: Upstreams,
 }
 
@@ -73,6 +79,13 @@ impl RegistryService {
             limits: cfg.execution.clone(),
             log,
             rankings: Arc::new(search::Rankings::new(cfg.search.cache_size)),
+            calibration: Arc::default(),
+            reranker: cfg.rerank.as_ref().and_then(|r| {
+                crate::rerank::Reranker::new(r)
+                    .map_err(|e| tracing::error!(error = %e, "reranker client not built: off"))
+                    .ok()
+                    .map(Arc::new)
+            }),
             upstreams: Upstreams::default(),
         }
     }
@@ -253,16 +266,22 @@ impl RegistryService {
     }
 
     /// Search: by embedding, by full text, or both fused (`q.method`), best first. Only tools
-    /// with cosine similarity ≥ `q.threshold` are returned, whatever the method.
+    /// with relevance ≥ `q.threshold` are returned, whatever the method.
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
     pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
+        let steps = task::steps_of(q);
+        if !steps.is_empty() {
+            return Box::pin(self.find_task(q, steps)).await;
+        }
         let index = self.index.ready().await?;
         // Read before searching: a change applied meanwhile moves the generation on, so the
         // ranking below is never served for a later state of the index.
         let key = search::RankingKey::new(q, index.generation());
         if let Some(ranked) = self.rankings.get(&key) {
-            return self.with_tools(ranked.to_vec()).await;
+            let hits = self.with_tools(ranked.to_vec()).await?;
+            return Ok(self.reranked(q, hits).await);
         }
+        self.calibration.references(self.embedder.as_ref()).await?;
         let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
         let filter = IndexFilter {
             category: q.category.clone(),
@@ -272,15 +291,24 @@ impl RegistryService {
             embedding: embedding.as_slice(),
             text: &q.query,
             filter: &filter,
-            pool: search::pool(q),
+            pool: search::pool(q).max(self.fused_depth(q)),
             vector: q.method != SearchMethod::Text,
             full_text: q.method != SearchMethod::Vector,
         };
         let candidates =
             search::gather(&index, &gather).map_err(|e| RegistryError::Index(e.to_string()))?;
-        let ranked = rank(candidates, q.method, q.threshold, q.limit as usize);
+        let background = self
+            .calibration
+            .background(self.embedder.as_ref(), &embedding)
+            .await?;
+        let candidates = search::with_relevance(candidates, &background);
+        let mut ranked = rank(candidates, q.method, q.threshold, self.fused_depth(q));
+        for r in &mut ranked {
+            r.explain.background = Some(background);
+        }
         self.rankings.insert(key, ranked.clone().into());
-        self.with_tools(ranked).await
+        let hits = self.with_tools(ranked).await?;
+        Ok(self.reranked(q, hits).await)
     }
 
     /// The tools nearest to `name`, excluding itself.
@@ -305,10 +333,14 @@ impl RegistryService {
                     id,
                     name: index.name(id)?,
                     similarity,
+                    // Tool to tool, not query to tool: no query background to calibrate by.
+                    relevance: similarity.max(0.0),
                     score: similarity,
                     explain: Explain {
                         method: SearchMethod::Vector.label(),
                         similarity,
+                        relevance: similarity.max(0.0),
+                        background: None,
                         vector_rank: i + 1,
                         vector_normalized: None,
                         text_score: 0.0,
@@ -316,6 +348,9 @@ impl RegistryService {
                         text_normalized: None,
                         vector_weight: None,
                         rrf_k: None,
+                        rerank_score: None,
+                        reranker: None,
+                        step: None,
                     },
                 })
             })

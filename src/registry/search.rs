@@ -1,6 +1,6 @@
 //! Ranking: gathers candidates from the search index (the nearest tools by embedding and the
 //! best BM25 matches) and orders them by the requested method (vector, full text or a fusion
-//! of both), after dropping those below the cosine-similarity threshold.
+//! of both), after dropping those below the relevance threshold (`super::relevance`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +20,20 @@ pub struct Candidate {
     pub similarity: f32,
     /// BM25 score; 0 when the tool is not among the best text matches.
     pub text_score: f32,
+    /// The similarity calibrated to 0..1 (what the threshold applies to); set by
+    /// [`with_relevance`], the similarity itself until then.
+    pub relevance: f32,
+}
+
+/// Sets each candidate's relevance from its similarity and the query's background.
+pub(super) fn with_relevance(
+    mut candidates: Vec<Candidate>,
+    background: &super::relevance::Background,
+) -> Vec<Candidate> {
+    for c in &mut candidates {
+        c.relevance = background.relevance(c.similarity);
+    }
+    candidates
 }
 
 /// What one search asks of the index.
@@ -58,6 +72,7 @@ pub(super) fn gather(index: &SearchIndex, q: &Gather<'_>) -> Result<Vec<Candidat
                 name: index.name(id)?,
                 similarity,
                 text_score,
+                relevance: similarity,
             })
         })
         .collect())
@@ -131,6 +146,7 @@ pub struct Ranked {
     pub id: i64,
     pub name: Box<str>,
     pub similarity: f32,
+    pub relevance: f32,
     pub score: f32,
     pub explain: Explain,
 }
@@ -141,6 +157,7 @@ impl Ranked {
         Hit {
             tool,
             similarity: self.similarity,
+            relevance: self.relevance,
             score: self.score,
             explain: self.explain,
         }
@@ -153,6 +170,9 @@ pub struct Hit {
     pub tool: Tool,
     /// Cosine similarity between the query and the tool's embedding.
     pub similarity: f32,
+    /// The similarity calibrated against the query's background, 0..1: what `threshold`
+    /// applies to.
+    pub relevance: f32,
     /// The value the hits are ordered by: the similarity (vector), the text rank (text), or
     /// the fused score (hybrid).
     pub score: f32,
@@ -166,6 +186,10 @@ pub struct Explain {
     /// `vector`, `text`, `hybrid-weighted` or `hybrid-rrf`.
     pub method: &'static str,
     pub similarity: f32,
+    pub relevance: f32,
+    /// The query's similarity to unrelated reference tools, that relevance is measured from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub background: Option<super::relevance::Background>,
     /// 1-based rank by cosine similarity among the candidates.
     pub vector_rank: usize,
     /// Similarity min-max normalised over the candidates (weighted fusion).
@@ -182,9 +206,27 @@ pub struct Explain {
     pub vector_weight: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rrf_k: Option<f32>,
+    /// The reranker's score, when it reordered the hits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rerank_score: Option<f32>,
+    /// `applied`, or `skipped` when the reranker failed (the fused order stands); absent
+    /// without a reranker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reranker: Option<&'static str>,
+    /// In a task query, the step this tool answers best (absent: the request as a whole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<TaskStep>,
 }
 
-/// Ranks `candidates` by `method`, keeping those with similarity ≥ `threshold`, best first,
+/// One step of a task query.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TaskStep {
+    /// 1-based, in the order the request names them.
+    pub index: usize,
+    pub text: String,
+}
+
+/// Ranks `candidates` by `method`, keeping those with relevance ≥ `threshold`, best first,
 /// at most `limit`. Ties break by name, so equal scores order deterministically.
 pub fn rank(
     candidates: Vec<Candidate>,
@@ -194,7 +236,7 @@ pub fn rank(
 ) -> Vec<Ranked> {
     let mut kept: Vec<Candidate> = candidates
         .into_iter()
-        .filter(|c| c.similarity >= threshold)
+        .filter(|c| c.relevance >= threshold)
         .collect();
     if method == SearchMethod::Text {
         kept.retain(|c| c.text_score > 0.0);
@@ -215,6 +257,8 @@ pub fn rank(
             let mut explain = Explain {
                 method: method.label(),
                 similarity: c.similarity,
+                relevance: c.relevance,
+                background: None,
                 vector_rank,
                 vector_normalized: None,
                 text_score: c.text_score,
@@ -222,6 +266,9 @@ pub fn rank(
                 text_normalized: None,
                 vector_weight: None,
                 rrf_k: None,
+                rerank_score: None,
+                reranker: None,
+                step: None,
             };
             let score = match method {
                 SearchMethod::Vector => c.similarity,
@@ -252,6 +299,7 @@ pub fn rank(
                 id: c.id,
                 name: c.name,
                 similarity: c.similarity,
+                relevance: c.relevance,
                 score,
                 explain,
             }
@@ -319,6 +367,7 @@ mod tests {
             name: name.into(),
             similarity,
             text_score,
+            relevance: similarity,
         }
     }
 
@@ -371,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn the_threshold_drops_low_similarity_before_fusion_and_may_leave_nothing() {
+    fn the_threshold_drops_low_relevance_before_fusion_and_may_leave_nothing() {
         let hits = rank(
             pool(),
             SearchMethod::Hybrid(Fusion::Rrf { k: 60.0 }),

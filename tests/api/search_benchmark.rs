@@ -24,7 +24,9 @@ async fn hybrid_recall_at_5_on_metatool_stays_at_or_above_the_recorded_baseline(
         Path::new("bench/datasets/metatool/tools.jsonl"),
         Path::new("bench/datasets/metatool/queries.jsonl"),
         None,
+        None,
         &methods,
+        toolbox::domain::QueryMode::Auto,
     )
     .await
     .unwrap();

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fake_embedder;
+pub mod fake_reranker;
 pub mod mcp;
 pub mod process;
 pub mod tool_server;
