@@ -921,6 +921,7 @@ fn index_doc(embedder: &BuiltinEmbedder, tool: &Tool) -> anyhow::Result<IndexDoc
         tool.long_description.as_deref(),
         &tool.tags,
         &tool.examples,
+        &tool.input_schema,
     );
     let embedding =
         Embedding::parse(embedder.embed_text(&text), DIMENSION).map_err(anyhow::Error::msg)?;

@@ -34,7 +34,9 @@ pub use list::{
 pub use pointer::{escape_token, pointer_of};
 pub use search::{Fusion, FusionKind, SearchMethod};
 pub use steps::{QueryMode, task_steps};
-pub use tool::{NewTool, Tool, ToolName, ToolPatch, check_filter, embedded_text, split_identifier};
+pub use tool::{
+    NewTool, Tool, ToolName, ToolPatch, check_filter, embedded_text, schema_words, split_identifier,
+};
 pub use upstream::{
     NAMESPACE_SEPARATOR, NewServer, ServerPatch, UpstreamServer, glob_match, upstream_config,
     upstream_of,

@@ -168,6 +168,7 @@ impl RegistryService {
                     row.long_description.as_deref(),
                     &row.tags,
                     &row.examples,
+                    &row.input_schema,
                 );
                 let hash = text_hash(&text);
                 if !row.is_current(Some(&model), &hash) {

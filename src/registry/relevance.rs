@@ -177,7 +177,9 @@ impl Calibration {
             .get_or_try_init(|| async {
                 let texts: Vec<String> = REFERENCES
                     .iter()
-                    .map(|(name, description)| embedded_text(name, description, None, &[], &[]))
+                    .map(|(name, description)| {
+                        embedded_text(name, description, None, &[], &[], &serde_json::Value::Null)
+                    })
                     .collect();
                 embedder.embed(&texts, InputKind::Document).await
             })
@@ -216,7 +218,7 @@ fn median(xs: &mut [f32]) -> f32 {
     }
     xs.sort_by(f32::total_cmp);
     let mid = xs.len() / 2;
-    if xs.len() % 2 == 0 {
+    if xs.len().is_multiple_of(2) {
         (xs[mid - 1] + xs[mid]) / 2.0
     } else {
         xs[mid]

@@ -1,12 +1,7 @@
 //! What the index holds of a tool: its words by field, its filter labels and its vector.
 
-use serde_json::Value;
-
+pub use crate::domain::schema_words;
 use crate::domain::{Embedding, Tool, split_identifier};
-
-/// How deep into nested `properties` / `items` parameter names are collected: deep enough for
-/// an object of objects, shallow enough that a pathological schema costs nothing.
-const MAX_SCHEMA_DEPTH: usize = 4;
 
 /// One tool as the index sees it. Text fields are already split into words
 /// ([`split_identifier`]); the index's analyser lowercases, drops stop words and stems them.
@@ -115,39 +110,6 @@ impl std::hash::Hasher for Fingerprinter {
         x ^= x >> 33;
         x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         x ^ (x >> 33)
-    }
-}
-
-/// The parameter names and descriptions of a JSON Schema, as words: `{"properties":
-/// {"start_date": {"description": "First day"}}}` gives `start date first day`.
-pub fn schema_words(schema: &Value) -> String {
-    let mut words = Vec::new();
-    collect_schema_words(schema, 0, &mut words);
-    words.join(" ")
-}
-
-fn collect_schema_words(schema: &Value, depth: usize, out: &mut Vec<String>) {
-    if depth > MAX_SCHEMA_DEPTH {
-        return;
-    }
-    let Some(obj) = schema.as_object() else {
-        return;
-    };
-    if depth > 0 {
-        for key in ["title", "description"] {
-            if let Some(Value::String(s)) = obj.get(key) {
-                out.push(split_identifier(s));
-            }
-        }
-    }
-    if let Some(Value::Object(props)) = obj.get("properties") {
-        for (name, sub) in props {
-            out.push(split_identifier(name));
-            collect_schema_words(sub, depth + 1, out);
-        }
-    }
-    if let Some(items) = obj.get("items") {
-        collect_schema_words(items, depth + 1, out);
     }
 }
 

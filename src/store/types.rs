@@ -216,6 +216,8 @@ pub struct ReindexRow {
     pub long_description: Option<String>,
     pub tags: Vec<String>,
     pub examples: Vec<String>,
+    /// Its parameter names and descriptions are part of the embedded text.
+    pub input_schema: serde_json::Value,
     pub embedding_model: Option<String>,
     pub embedding_hash: Option<String>,
     pub has_embedding: bool,

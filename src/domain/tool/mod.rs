@@ -7,7 +7,7 @@ use serde_json::Value;
 mod text;
 mod validate;
 
-pub use text::{embedded_text, split_identifier};
+pub use text::{embedded_text, schema_words, split_identifier};
 pub use validate::check_filter;
 
 use super::FieldError;

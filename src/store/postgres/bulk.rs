@@ -95,8 +95,8 @@ impl PgStore {
         limit: i64,
     ) -> Result<Vec<ReindexRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, name, description, long_description, tags, examples, embedding_model, \
-             embedding_hash, embedding IS NOT NULL AS has_embedding, updated_at \
+            "SELECT id, name, description, long_description, tags, examples, input_schema, \
+             embedding_model, embedding_hash, embedding IS NOT NULL AS has_embedding, updated_at \
              FROM tools WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)

@@ -17,6 +17,7 @@ struct PageRow {
     long_description: Option<String>,
     tags: Json<Vec<String>>,
     examples: Json<Vec<String>>,
+    input_schema: Json<serde_json::Value>,
     embedding_model: Option<String>,
     embedding_hash: Option<String>,
     has_embedding: bool,
@@ -89,8 +90,8 @@ impl SqliteStore {
         limit: i64,
     ) -> Result<Vec<ReindexRow>, StoreError> {
         let rows: Vec<PageRow> = sqlx::query_as(
-            "SELECT id, name, description, long_description, tags, examples, embedding_model, \
-             embedding_hash, embedding IS NOT NULL AS has_embedding, updated_at \
+            "SELECT id, name, description, long_description, tags, examples, input_schema, \
+             embedding_model, embedding_hash, embedding IS NOT NULL AS has_embedding, updated_at \
              FROM tools WHERE id > ?1 ORDER BY id LIMIT ?2",
         )
         .bind(after)
@@ -106,6 +107,7 @@ impl SqliteStore {
                 long_description: r.long_description,
                 tags: r.tags.0,
                 examples: r.examples.0,
+                input_schema: r.input_schema.0,
                 embedding_model: r.embedding_model,
                 embedding_hash: r.embedding_hash,
                 has_embedding: r.has_embedding,
