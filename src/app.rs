@@ -185,6 +185,9 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
     };
     let executor = Executor::new(cfg.executor.tool_timeout, &cfg.execution);
     let registry = RegistryService::new(store, embedder, executor, &cfg);
+    if endpoint_up {
+        registry.prepare_relevance().await;
+    }
     if migrate {
         // With the endpoint down the built-ins are stored without embeddings, so they can be
         // listed and called at once, and embedded in the background once it answers.

@@ -202,6 +202,16 @@ impl Calibration {
     }
 }
 
+impl super::RegistryService {
+    /// Embeds the reference descriptions now (at startup, so the first search does not wait
+    /// for them). A failure is left for the first search to retry.
+    pub async fn prepare_relevance(&self) {
+        if let Err(e) = self.calibration.references(self.embedder.as_ref()).await {
+            tracing::warn!(error = %e, "relevance references not embedded yet; the first search retries");
+        }
+    }
+}
+
 fn background_of(mut sims: Vec<f32>) -> Background {
     let center = median(&mut sims);
     let mut deviations: Vec<f32> = sims.iter().map(|s| (s - center).abs()).collect();

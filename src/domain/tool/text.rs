@@ -165,7 +165,7 @@ mod tests {
             text,
             "get weather: Current weather for a city\nUses a public API.\n\
              Tags: weather, forecast data\nExamples: weather in Paris\n\
-             Parameters: city name city, e.g. paris"
+             Parameters: city name city e g paris"
         );
     }
 }
