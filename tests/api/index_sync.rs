@@ -223,7 +223,11 @@ async fn writes_made_behind_the_service_s_back_reach_its_index() {
     .unwrap();
     wait_for_convergence(&[&app]).await;
     let hits = app
-        .find(json!({"query": "renamed behind its back", "category": "moved", "limit": 1}))
+        // Threshold 0: SQL changed the text, not the embedding, so only BM25 knows the words.
+        .find(
+            json!({"query": "renamed behind its back", "category": "moved", "limit": 1,
+                     "threshold": 0}),
+        )
         .await;
     assert_eq!(hits[0]["name"], "by_api");
 }
