@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access_control;
 mod bounded_calls;
 mod bulk_import;
 mod call_api;
