@@ -245,10 +245,13 @@ async fn hits_of(
     futures::stream::iter(queries)
         .map(|q| async move {
             let hits = registry
-                .find(&FindQuery {
-                    mode,
-                    ..FindQuery::plain(&q.query, DEPTH, -1.0, method)
-                })
+                .find(
+                    &FindQuery {
+                        mode,
+                        ..FindQuery::plain(&q.query, DEPTH, -1.0, method)
+                    },
+                    &crate::domain::Principal::operator(),
+                )
                 .await
                 .with_context(|| format!("query {:?}", q.id))?;
             anyhow::Ok(
@@ -317,10 +320,13 @@ async fn run_method(
     futures::stream::iter(queries)
         .map(|q| async move {
             let hits = registry
-                .find(&FindQuery {
-                    mode,
-                    ..FindQuery::plain(&q.query, DEPTH, -1.0, method)
-                })
+                .find(
+                    &FindQuery {
+                        mode,
+                        ..FindQuery::plain(&q.query, DEPTH, -1.0, method)
+                    },
+                    &crate::domain::Principal::operator(),
+                )
                 .await
                 .with_context(|| format!("query {:?}", q.id))?;
             let ranked: Vec<String> = hits.into_iter().map(|h| h.tool.name).collect();

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::search::{Hit, TaskStep};
 use super::{RegistryError, RegistryService};
-use crate::domain::{FindQuery, QueryMode, task_steps};
+use crate::domain::{FindQuery, Principal, QueryMode, task_steps};
 
 /// The steps `q` is searched by: none unless its mode allows it and it names two or more.
 pub(super) fn steps_of(q: &FindQuery) -> Vec<String> {
@@ -29,17 +29,18 @@ impl RegistryService {
         &self,
         q: &FindQuery,
         steps: Vec<String>,
+        who: &Principal,
     ) -> Result<Vec<Hit>, RegistryError> {
         let one = |text: &str| FindQuery {
             query: text.to_owned(),
             mode: QueryMode::Single,
             ..q.clone()
         };
-        let whole = self.find(&one(&q.query)).await?;
+        let whole = self.find(&one(&q.query), who).await?;
         let per_step = futures::future::try_join_all(
             steps
                 .iter()
-                .map(|s| async move { self.find(&one(s)).await }),
+                .map(|s| async move { self.find(&one(s), who).await }),
         )
         .await?;
         Ok(merge(whole, per_step, &steps, q.limit as usize))
