@@ -5,7 +5,7 @@
 //! server at `/mcp`) parse each request once with the parsers in [`domain`] and call the same
 //! [`registry`] service (the use cases), which uses [`store`] (the `Store` trait over
 //! PostgreSQL + pgvector or the embedded SQLite file, with its change stream),
-//! [`embedding`] (text → vectors) and [`executor`] (running built-in and HTTP tools, and
+//! [`embedding`] (text → vectors), [`rerank`] (the optional second-stage reranker client) and [`executor`] (running built-in and HTTP tools, and
 //! forwarding calls to upstream MCP servers through [`upstream`], the MCP client side, which the
 //! registry also uses to sync those servers' tools into the store).
 //! Search runs in [`search_index`] (BM25 and a vector scan, in memory, over `domain` only):
