@@ -12,7 +12,9 @@
 //! derived state that the registry builds from the store at startup and keeps in step with
 //! the store's change log, so any replica can start or die at any time. [`domain`] holds the validated types passed between them; [`config`] reads the environment
 //! once, one file per section; [`app`] wires everything and serves it; [`commands`] runs the
-//! bulk `import` and `reindex` commands; [`eval`] measures retrieval quality. Nothing below
+//! bulk `import` and `reindex` commands; [`snapshot_commands`] exports the whole registry
+//! from one snapshot of the store and imports it back (or copies it between databases), in
+//! the JSON Lines format of [`snapshot_file`]; [`eval`] measures retrieval quality. Nothing below
 //! `http`/`mcp` knows HTTP status codes, nothing outside `store` writes SQL, and nothing
 //! outside `store` knows which database is underneath.
 
@@ -30,6 +32,8 @@ pub mod metrics;
 pub mod registry;
 pub mod search_index;
 pub mod server_commands;
+pub mod snapshot_commands;
+pub mod snapshot_file;
 pub mod store;
 pub mod telemetry;
 pub mod upstream;

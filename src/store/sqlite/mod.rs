@@ -11,6 +11,7 @@ mod executions;
 mod index_feed;
 mod schema;
 mod servers;
+mod snapshot;
 mod tools;
 mod vec_ext;
 
