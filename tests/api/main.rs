@@ -26,6 +26,7 @@ mod no_setup;
 mod openapi_spec;
 mod poison_values;
 mod replicas;
+mod restore_drill;
 mod schema_dialects;
 mod search_api;
 mod search_benchmark;
