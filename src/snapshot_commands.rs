@@ -62,7 +62,7 @@ fn pointed_at(cfg: &Config, url: Option<&str>, flag: &'static str) -> anyhow::Re
 /// The registry over a database that must already be a toolbox database, left unchanged:
 /// no migration, no seeding.
 async fn source(cfg: Config) -> anyhow::Result<AppState> {
-    let store = store::connect(&cfg.database).context("the source database")?;
+    let store = store::connect_existing(&cfg.database).context("the source database")?;
     match store.is_up_to_date().await {
         Ok(true) => {}
         Ok(false) => anyhow::bail!(
@@ -173,10 +173,15 @@ async fn restore_into(state: &AppState, snapshot: Snapshot, replace: bool) -> an
             );
             Ok(())
         }
-        Err(RegistryError::Store(StoreError::NotEmpty(why))) => Err(anyhow::anyhow!(
-            "{why}; import into an empty database, or pass --replace to delete what it holds \
-             in the same transaction; nothing was written"
-        )),
+        Err(RegistryError::Store(StoreError::NotEmpty(why))) if why.starts_with("the target") => {
+            Err(anyhow::anyhow!(
+                "{why}; import into an empty database, or pass --replace to delete what it \
+                 holds in the same transaction; nothing was written"
+            ))
+        }
+        Err(RegistryError::Store(StoreError::NotEmpty(why))) => {
+            Err(anyhow::anyhow!("{why}; nothing was written"))
+        }
         Err(RegistryError::Invalid(errors)) => {
             for e in &errors {
                 eprintln!("{}: {} ({})", e.pointer, e.message, e.rule);

@@ -46,6 +46,17 @@ pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+/// Opens the store `cfg.url` names to read what is there (`toolbox export --from`): an
+/// SQLite file that does not exist is an error rather than a new empty database.
+pub fn connect_existing(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
+    let url = cfg.url.expose_secret();
+    if is_sqlite(url) {
+        Ok(Arc::new(sqlite::SqliteStore::open_existing(url, cfg)?))
+    } else {
+        connect(cfg)
+    }
+}
+
 /// Whether `url` names the embedded SQLite store (anything else is PostgreSQL): the one
 /// place that reads the URL's scheme.
 fn is_sqlite(url: &str) -> bool {

@@ -81,6 +81,20 @@ impl SqliteStore {
         })
     }
 
+    /// Like [`SqliteStore::open`], for a file that must exist already.
+    pub fn open_existing(url: &str, cfg: &DatabaseConfig) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url).map_err(StoreError::Other)?;
+        let path = opts.get_filename();
+        if !path.is_file() {
+            let missing = std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            );
+            return Err(StoreError::Unavailable(sqlx::Error::Io(missing)));
+        }
+        Self::open(url, cfg)
+    }
+
     /// A receiver of "the catalogue of tools changed" events, from now on.
     pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<()> {
         self.changes.subscribe()
