@@ -7,6 +7,7 @@
 //! Errors become [`StoreError`] here, so a unique-key violation reaches the registry as
 //! `Conflict`, never as a raw database error.
 
+mod key_rows;
 mod paging;
 mod postgres;
 mod scratch;
@@ -28,13 +29,13 @@ pub use snapshot::{
     SnapshotRecord, SnapshotSink, ToolRecord,
 };
 pub use types::{
-    BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, IndexRow,
-    MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError, StoredEmbedding,
-    StoredExecution, ToolSummary, embedding_is_current,
+    BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, HistoryFilter,
+    IndexRow, MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError,
+    StoredEmbedding, StoredExecution, ToolSummary, embedding_is_current,
 };
 
 use crate::config::DatabaseConfig;
-use crate::domain::{Embedding, NewServer, NewTool, Tool, UpstreamServer};
+use crate::domain::{Embedding, ManagedKey, NewServer, NewTool, Tool, UpstreamServer};
 
 /// Opens the store `cfg.url` names (lazily: nothing is connected until first use).
 pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
@@ -191,7 +192,7 @@ pub trait Store: Send + Sync {
     async fn list_executions(
         &self,
         tool_name: &str,
-        outcome: &OutcomeFilter,
+        filter: &HistoryFilter,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<StoredExecution>, StoreError>;
@@ -202,7 +203,7 @@ pub trait Store: Send + Sync {
         tool_name: &str,
         limit: i64,
     ) -> Result<Vec<StoredExecution>, StoreError> {
-        self.list_executions(tool_name, &OutcomeFilter::All, None, limit)
+        self.list_executions(tool_name, &HistoryFilter::default(), None, limit)
             .await
     }
 
@@ -289,6 +290,22 @@ pub trait Store: Send + Sync {
         snapshot: &Snapshot,
         replace: bool,
     ) -> Result<SnapshotCounts, StoreError>;
+
+    /// Stores a managed key under the digest of its secret.
+    async fn insert_key(&self, key: &ManagedKey, digest: &str) -> Result<(), StoreError>;
+
+    /// Every managed key, newest first, revoked ones included.
+    async fn list_keys(&self) -> Result<Vec<ManagedKey>, StoreError>;
+
+    /// The managed key whose secret has this digest (hex SHA-256), revoked or not.
+    async fn key_by_digest(&self, digest: &str) -> Result<Option<ManagedKey>, StoreError>;
+
+    /// Revokes an active key; `false` if there is no active key with this id.
+    async fn revoke_key(
+        &self,
+        id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Implements [`Store`] for a backend whose data methods are inherent methods of the same
@@ -361,8 +378,8 @@ macro_rules! forward_store_methods {
             async fn insert_executions(&self, recs: &[$crate::store::ExecutionRecord]) -> Result<Vec<i64>, $crate::store::StoreError> {
                 <$t>::insert_executions(self, recs).await
             }
-            async fn list_executions(&self, tool_name: &str, outcome: &$crate::store::OutcomeFilter, before: Option<i64>, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
-                <$t>::list_executions(self, tool_name, outcome, before, limit).await
+            async fn list_executions(&self, tool_name: &str, filter: &$crate::store::HistoryFilter, before: Option<i64>, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
+                <$t>::list_executions(self, tool_name, filter, before, limit).await
             }
             async fn get_execution(&self, id: i64) -> Result<Option<$crate::store::StoredExecution>, $crate::store::StoreError> {
                 <$t>::get_execution(self, id).await
@@ -414,6 +431,18 @@ macro_rules! forward_store_methods {
             }
             async fn import_snapshot(&self, snapshot: &$crate::store::Snapshot, replace: bool) -> Result<$crate::store::SnapshotCounts, $crate::store::StoreError> {
                 <$t>::import_snapshot(self, snapshot, replace).await
+            }
+            async fn insert_key(&self, key: &$crate::domain::ManagedKey, digest: &str) -> Result<(), $crate::store::StoreError> {
+                <$t>::insert_key(self, key, digest).await
+            }
+            async fn list_keys(&self) -> Result<Vec<$crate::domain::ManagedKey>, $crate::store::StoreError> {
+                <$t>::list_keys(self).await
+            }
+            async fn key_by_digest(&self, digest: &str) -> Result<Option<$crate::domain::ManagedKey>, $crate::store::StoreError> {
+                <$t>::key_by_digest(self, digest).await
+            }
+            async fn revoke_key(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
+                <$t>::revoke_key(self, id, at).await
             }
         }
     };
