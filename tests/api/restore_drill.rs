@@ -3,7 +3,8 @@
 //! the same find_tool rankings for a fixed set of queries, and the same history rows. The
 //! wipe and the import happen behind a running replica, whose search index must follow them
 //! through the store's change log. Plus the migration of an embedded registry to PostgreSQL
-//! (`toolbox copy`), and an import refused into a database that is not empty.
+//! (`toolbox copy`), an import refused into a database that is not empty, and an export that
+//! sees one snapshot while others write.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -306,5 +307,71 @@ async fn an_embedded_registry_copied_to_postgresql_is_identical() {
     );
     let app = spawn_app_on(&postgres, VARS).await;
     assert_eq!(rankings(&app).await, ranked, "find_tool rankings differ");
+    app.stop().await;
+}
+
+/// Collects a snapshot, and writes a tool through another connection as soon as the export
+/// has begun (its transaction is open and has read the counts).
+struct WritesMidway {
+    snapshot: Snapshot,
+    url: String,
+}
+
+impl toolbox::store::SnapshotSink for WritesMidway {
+    fn begin(&mut self, meta: &toolbox::store::SnapshotMeta) -> std::io::Result<()> {
+        let url = self.url.clone();
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async move {
+                let pool = common::connect_any(&url).await;
+                sqlx::query(
+                    "INSERT INTO tool_executions (tool_name, input_data, success, duration_ms, \
+                     executed_at) VALUES ('late', '{}', true, 1, '2026-01-01T00:00:00.000000Z')",
+                )
+                .execute(&pool)
+                .await
+                .unwrap();
+            })
+        });
+        self.snapshot.begin(meta)
+    }
+    fn record(&mut self, record: &toolbox::store::SnapshotRecord) -> std::io::Result<()> {
+        self.snapshot.record(record)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_is_one_snapshot_a_write_committed_meanwhile_is_not_in_it() {
+    let url = fresh_database().await;
+    let app = spawn_app_on(&url, VARS).await;
+    app.call_tool("calculator", json!({"operation": "add", "a": 1, "b": 1}))
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.count("SELECT count(*) FROM tool_executions").await < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no history row after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let store = toolbox::store::connect(&config(&url).database).unwrap();
+    let mut sink = WritesMidway {
+        snapshot: Snapshot::default(),
+        url: url.clone(),
+    };
+    let opts = ExportOptions {
+        with_history: true,
+        without_embeddings: false,
+    };
+    let counts = store.export_snapshot(&opts, &mut sink).await.unwrap();
+
+    assert_eq!(app.count("SELECT count(*) FROM tool_executions").await, 2);
+    assert_eq!(counts.executions, 1, "the count saw the later write");
+    assert_eq!(sink.snapshot.counts(), counts);
+    assert!(
+        sink.snapshot
+            .executions
+            .iter()
+            .all(|e| e.tool_name != "late")
+    );
     app.stop().await;
 }
