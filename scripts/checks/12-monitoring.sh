@@ -49,4 +49,4 @@ print(f"ok   dashboard: {len(panels)} panels")
 PY
 cmp -s deploy/monitoring/toolbox-alerts.yaml deploy/helm/toolbox/files/toolbox-alerts.yaml
 cmp -s deploy/monitoring/toolbox-dashboard.json deploy/helm/toolbox/files/toolbox-dashboard.json
-echo "10-monitoring: ok"
+echo "12-monitoring: ok"
