@@ -163,14 +163,16 @@ pub fn read(input: impl BufRead) -> anyhow::Result<(Header, Snapshot)> {
     let found = snapshot.counts();
     if found != header.counts {
         bail!(
-            "the file is incomplete or altered: its header counts {} tools, {} servers and {} \
-             history rows, but it holds {}, {} and {}",
+            "the file is incomplete or altered: its header counts {} tools, {} servers, {} \
+             history rows and {} keys, but it holds {}, {}, {} and {}",
             header.counts.tools,
             header.counts.servers,
             header.counts.executions,
+            header.counts.keys,
             found.tools,
             found.servers,
-            found.executions
+            found.executions,
+            found.keys
         );
     }
     Ok((header, snapshot))
@@ -189,6 +191,7 @@ mod tests {
                 tools,
                 servers: 0,
                 executions: 0,
+                keys: 0,
             },
         }
     }

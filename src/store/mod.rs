@@ -7,7 +7,7 @@
 //! Errors become [`StoreError`] here, so a unique-key violation reaches the registry as
 //! `Conflict`, never as a raw database error.
 
-mod key_rows;
+pub(crate) mod key_rows;
 mod paging;
 mod postgres;
 mod scratch;
@@ -25,8 +25,8 @@ use secrecy::ExposeSecret;
 pub use postgres::{PgStore, TOOLS_CHANGED_CHANNEL};
 pub use scratch::ScratchDatabase;
 pub use snapshot::{
-    ExecutionRecordRow, ExportOptions, ServerRecord, Snapshot, SnapshotCounts, SnapshotMeta,
-    SnapshotRecord, SnapshotSink, ToolRecord,
+    ExecutionRecordRow, ExportOptions, KeyRecord, ServerRecord, Snapshot, SnapshotCounts,
+    SnapshotMeta, SnapshotRecord, SnapshotSink, ToolRecord,
 };
 pub use types::{
     BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, HistoryFilter,

@@ -3,8 +3,11 @@
 //! backend. The records are also the lines of `toolbox export`'s file (see
 //! [`crate::snapshot_file`]): each is one JSON object tagged by `kind`.
 //!
+//! Managed API keys travel as `{"kind":"key",...}` records: the digest of the secret, never
+//! the secret, so a restored registry accepts the same keys.
+//!
 //! # Adding a kind of record
-//! Managed API keys (issue 18) are the next: add a variant to [`SnapshotRecord`] (its `kind`
+//! Add a variant to [`SnapshotRecord`] (its `kind`
 //! tag is the variant's snake_case name, e.g. `{"kind":"key",...}`) holding a record type
 //! defined here (hashes only, never a key), a `Vec` to [`Snapshot`], a count to
 //! [`SnapshotCounts`] and an arm to [`Snapshot::push`]; then read the table in each backend's
@@ -41,6 +44,8 @@ pub struct SnapshotCounts {
     pub servers: u64,
     #[serde(default)]
     pub executions: u64,
+    #[serde(default)]
+    pub keys: u64,
 }
 
 /// What the store says about a snapshot before its records, read in the same transaction.
@@ -68,6 +73,15 @@ pub enum SnapshotRecord {
     Tool(ToolRecord),
     Server(ServerRecord),
     Execution(ExecutionRecordRow),
+    Key(KeyRecord),
+}
+
+/// A managed API key as stored: the SHA-256 digest of its secret, never the secret.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    #[serde(flatten)]
+    pub key: crate::domain::ManagedKey,
+    pub digest: String,
 }
 
 /// A tool as stored, secrets included (an export must restore them), with its embedding.
@@ -148,6 +162,7 @@ pub struct Snapshot {
     pub tools: Vec<ToolRecord>,
     pub servers: Vec<ServerRecord>,
     pub executions: Vec<ExecutionRecordRow>,
+    pub keys: Vec<KeyRecord>,
     /// Whether the history is part of the snapshot (an import with `replace` then replaces
     /// the target's history; without it the target's history is left alone).
     pub with_history: bool,
@@ -160,6 +175,7 @@ impl Snapshot {
             SnapshotRecord::Tool(t) => self.tools.push(t),
             SnapshotRecord::Server(s) => self.servers.push(s),
             SnapshotRecord::Execution(e) => self.executions.push(e),
+            SnapshotRecord::Key(k) => self.keys.push(k),
         }
     }
 
@@ -169,6 +185,7 @@ impl Snapshot {
             tools: self.tools.len() as u64,
             servers: self.servers.len() as u64,
             executions: self.executions.len() as u64,
+            keys: self.keys.len() as u64,
         }
     }
 }
@@ -264,6 +281,7 @@ impl std::fmt::Debug for SnapshotRecord {
             SnapshotRecord::Tool(t) => t.fmt(f),
             SnapshotRecord::Server(s) => s.fmt(f),
             SnapshotRecord::Execution(e) => e.fmt(f),
+            SnapshotRecord::Key(k) => k.key.fmt(f),
         }
     }
 }

@@ -142,6 +142,26 @@ async fn rankings(app: &TestApp) -> Vec<Vec<(String, String)>> {
     all
 }
 
+/// A managed key with a tool set, written through the store (the drill's replica runs open,
+/// where `POST /keys` makes none).
+async fn add_key(url: &str) {
+    let store = toolbox::store::connect(&config(url).database).unwrap();
+    let key = toolbox::domain::ManagedKey {
+        id: "drill0key000".into(),
+        label: "drill".into(),
+        role: toolbox::domain::Role::Call,
+        tools: Some(toolbox::domain::ToolSetSpec {
+            allow: vec!["calc*".into()],
+            deny: vec![],
+        }),
+        created_at: "2026-01-02T03:04:05.678901Z".parse().unwrap(),
+        expires_at: None,
+        revoked_at: None,
+    };
+    store.insert_key(&key, "ab12cd34").await.unwrap();
+    store.close().await;
+}
+
 /// The whole registry of `url`, as an export in memory sees it.
 async fn snapshot_of(url: &str) -> Snapshot {
     let store = toolbox::store::connect(&config(url).database).unwrap();
@@ -174,7 +194,7 @@ async fn import_from(url: &str, path: &Path, replace: bool) -> anyhow::Result<()
 
 /// Deletes the registry behind the replica's back and waits until its index is empty.
 async fn wipe(app: &TestApp) {
-    for table in ["tool_executions", "tools", "upstream_servers"] {
+    for table in ["tool_executions", "tools", "upstream_servers", "api_keys"] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
             .execute(&app.db)
             .await
@@ -194,6 +214,7 @@ async fn run_drill(without_embeddings: bool) {
     let url = fresh_database().await;
     let app = spawn_app_on(&url, VARS).await;
     populate(&app).await;
+    add_key(&url).await;
     let tools = app.count("SELECT count(*) FROM tools").await as u64;
     let before = snapshot_of(&url).await;
     let ranked = rankings(&app).await;
@@ -213,6 +234,8 @@ async fn run_drill(without_embeddings: bool) {
     }
     assert!(after.servers == before.servers, "servers differ");
     assert_eq!(after.executions, before.executions, "history rows differ");
+    assert_eq!(after.keys.len(), 1);
+    assert!(after.keys == before.keys, "managed keys differ");
     assert_eq!(rankings(&app).await, ranked, "find_tool rankings differ");
     let secret = after
         .tools

@@ -10,6 +10,7 @@ use sqlx::{AssertSqlSafe, Postgres, Transaction};
 use super::PgStore;
 use super::tools::{TOOL_COLUMNS, ToolRow, json_text};
 use crate::domain::{Tool, UpstreamServer};
+use crate::store::key_rows::{KEY_COLUMNS, KeyExportRow};
 use crate::store::server_rows::{SERVER_COLUMNS, ServerRow};
 use crate::store::{
     ExecutionRecordRow, ExportOptions, Snapshot, SnapshotCounts, SnapshotMeta, SnapshotRecord,
@@ -50,8 +51,9 @@ impl PgStore {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let (tools, servers): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM tools), (SELECT count(*) FROM upstream_servers)",
+        let (tools, servers, keys): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM tools), (SELECT count(*) FROM upstream_servers), \
+                    (SELECT count(*) FROM api_keys)",
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -78,6 +80,7 @@ impl PgStore {
             tools: tools as u64,
             servers: servers as u64,
             executions: executions as u64,
+            keys: keys as u64,
         };
         sink.begin(&SnapshotMeta {
             backend: "postgresql",
@@ -94,6 +97,16 @@ impl PgStore {
         for row in rows {
             let server = UpstreamServer::from(row);
             sink.record(&SnapshotRecord::Server(server.into()))
+                .map_err(sink_err)?;
+        }
+
+        // A handful of rows; digests only, never a secret.
+        let sql = format!("SELECT digest, {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id");
+        let rows: Vec<KeyExportRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            sink.record(&SnapshotRecord::Key(row.into()))
                 .map_err(sink_err)?;
         }
 
@@ -164,22 +177,25 @@ impl PgStore {
             sqlx::query("DELETE FROM upstream_servers")
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM api_keys")
+                .execute(&mut *tx)
+                .await?;
             if snap.with_history {
                 sqlx::query("DELETE FROM tool_executions")
                     .execute(&mut *tx)
                     .await?;
             }
         } else {
-            let (tools, servers, executions): (i64, i64, i64) = sqlx::query_as(
+            let (tools, servers, executions, keys): (i64, i64, i64, i64) = sqlx::query_as(
                 "SELECT (SELECT count(*) FROM tools), (SELECT count(*) FROM upstream_servers), \
-                        (SELECT count(*) FROM tool_executions)",
+                        (SELECT count(*) FROM tool_executions), (SELECT count(*) FROM api_keys)",
             )
             .fetch_one(&mut *tx)
             .await?;
             let executions = if snap.with_history { executions } else { 0 };
-            if tools + servers + executions > 0 {
+            if tools + servers + executions + keys > 0 {
                 return Err(StoreError::NotEmpty(format!(
-                    "the target database already holds {tools} tools, {servers} servers and \
+                    "the target database already holds {tools} tools, {servers} servers, {keys} API keys and \
                      {executions} history rows"
                 )));
             }
@@ -203,6 +219,23 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict(e, &s.name))?;
+        }
+        for k in &snap.keys {
+            sqlx::query(
+                "INSERT INTO api_keys (id, digest, label, role, tools, created_at, expires_at, \
+                 revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&k.key.id)
+            .bind(&k.digest)
+            .bind(&k.key.label)
+            .bind(k.key.role.as_str())
+            .bind(k.key.tools.as_ref().map(Json))
+            .bind(k.key.created_at)
+            .bind(k.key.expires_at)
+            .bind(k.key.revoked_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict(e, &k.key.id))?;
         }
         let ids = insert_tools(&mut tx, &snap.tools).await?;
         insert_history(&mut tx, &snap.executions, &ids).await?;

@@ -11,6 +11,7 @@ use sqlx::{Acquire, AssertSqlSafe, Sqlite, Transaction};
 use super::tools::{Row as ToolRow, TOOL_COLUMNS, tags_in};
 use super::{SqliteStore, timestamp, vector_blob, vector_from_blob};
 use crate::domain::{Tool, UpstreamServer};
+use crate::store::key_rows::{KEY_COLUMNS, KeyExportRow};
 use crate::store::server_rows::{SERVER_COLUMNS, ServerRow};
 use crate::store::{
     ExecutionRecordRow, ExportOptions, Snapshot, SnapshotCounts, SnapshotMeta, SnapshotRecord,
@@ -48,8 +49,9 @@ impl SqliteStore {
     ) -> Result<SnapshotCounts, StoreError> {
         let mut conn = self.reader.acquire().await?;
         let mut tx = conn.begin().await?;
-        let (tools, servers): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM tools), (SELECT count(*) FROM upstream_servers)",
+        let (tools, servers, keys): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM tools), (SELECT count(*) FROM upstream_servers), \
+                    (SELECT count(*) FROM api_keys)",
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -76,6 +78,7 @@ impl SqliteStore {
             tools: tools as u64,
             servers: servers as u64,
             executions: executions as u64,
+            keys: keys as u64,
         };
         sink.begin(&SnapshotMeta {
             backend: "sqlite",
@@ -92,6 +95,16 @@ impl SqliteStore {
         for row in rows {
             let server = UpstreamServer::from(row);
             sink.record(&SnapshotRecord::Server(server.into()))
+                .map_err(sink_err)?;
+        }
+
+        // A handful of rows; digests only, never a secret.
+        let sql = format!("SELECT digest, {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id");
+        let rows: Vec<KeyExportRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            sink.record(&SnapshotRecord::Key(row.into()))
                 .map_err(sink_err)?;
         }
 
@@ -162,22 +175,25 @@ impl SqliteStore {
             sqlx::query("DELETE FROM upstream_servers")
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM api_keys")
+                .execute(&mut *tx)
+                .await?;
             if snap.with_history {
                 sqlx::query("DELETE FROM tool_executions")
                     .execute(&mut *tx)
                     .await?;
             }
         } else {
-            let (tools, servers, executions): (i64, i64, i64) = sqlx::query_as(
+            let (tools, servers, executions, keys): (i64, i64, i64, i64) = sqlx::query_as(
                 "SELECT (SELECT count(*) FROM tools), (SELECT count(*) FROM upstream_servers), \
-                        (SELECT count(*) FROM tool_executions)",
+                        (SELECT count(*) FROM tool_executions), (SELECT count(*) FROM api_keys)",
             )
             .fetch_one(&mut *tx)
             .await?;
             let executions = if snap.with_history { executions } else { 0 };
-            if tools + servers + executions > 0 {
+            if tools + servers + executions + keys > 0 {
                 return Err(StoreError::NotEmpty(format!(
-                    "the target database already holds {tools} tools, {servers} servers and \
+                    "the target database already holds {tools} tools, {servers} servers, {keys} API keys and \
                      {executions} history rows"
                 )));
             }
@@ -201,6 +217,23 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict(e, &s.name))?;
+        }
+        for k in &snap.keys {
+            sqlx::query(
+                "INSERT INTO api_keys (id, digest, label, role, tools, created_at, expires_at, \
+                 revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .bind(&k.key.id)
+            .bind(&k.digest)
+            .bind(&k.key.label)
+            .bind(k.key.role.as_str())
+            .bind(k.key.tools.as_ref().map(Json))
+            .bind(timestamp(k.key.created_at))
+            .bind(k.key.expires_at.map(timestamp))
+            .bind(k.key.revoked_at.map(timestamp))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict(e, &k.key.id))?;
         }
         let ids = insert_tools(&mut tx, &snap.tools).await?;
         insert_history(&mut tx, &snap.executions, &ids).await?;
