@@ -24,6 +24,12 @@ pub fn required_access(method: &Method, path: &str) -> Access {
     if PUBLIC.contains(&path) || path.starts_with("/docs/") {
         return Access::Public;
     }
+    // The console's pages and assets hold no registry data (their script reads it through
+    // the API with the person's key), so a browser can load them before it has one.
+    let read_only = matches!(*method, Method::GET | Method::HEAD);
+    if read_only && crate::http::console::is_console_path(path) {
+        return Access::Public;
+    }
     // Upstream servers are an operator's business: even reading them (URLs, header names,
     // health) needs `admin`.
     if path == "/servers" || path.starts_with("/servers/") {
@@ -104,6 +110,25 @@ mod tests {
         assert_eq!(
             required_access(&Method::PATCH, "/anything/new"),
             Access::Needs(Scope::Admin)
+        );
+    }
+
+    #[test]
+    fn console_pages_are_public_to_read_and_nothing_else() {
+        for path in ["/", "/ui", "/ui/tools/calculator", "/ui/assets/console.js"] {
+            assert_eq!(
+                required_access(&Method::GET, path),
+                Access::Public,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            required_access(&Method::POST, "/ui/tools"),
+            Access::Needs(Scope::Admin)
+        );
+        assert_eq!(
+            required_access(&Method::GET, "/uix"),
+            Access::Needs(Scope::Read)
         );
     }
 
