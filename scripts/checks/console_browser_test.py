@@ -41,8 +41,8 @@ def ready(page: Page):
 def search(page: Page, base: str, query: str):
     page.goto(base + "/")
     ready(page)
-    page.get_by_label("Query").fill(query)
-    page.get_by_label("Query").press("Enter")
+    page.get_by_label("Query", exact=True).fill(query)
+    page.get_by_label("Query", exact=True).press("Enter")
 
 
 def register(page: Page, base: str, name: str, description: str, schema: dict):
@@ -154,11 +154,13 @@ def register_errors(page: Page):
     page.goto(OPEN + "/ui/register")
     ready(page)
     page.get_by_label("Name").fill("bad name!")
-    page.get_by_label("Tags").fill("ok, bad tag!")
+    page.get_by_label("Input schema").fill('{"type": "object", "properties": {"n": {"type": "bogus"}}}')
     page.get_by_role("button", name="Register").click()
     expect(page.locator('[data-pointer="/name"] .field-error')).to_be_visible()
-    expect(page.locator('[data-pointer="/description"] .field-error')).to_be_visible()
-    expect(page.locator('[data-pointer="/tags"] .field-error')).to_contain_text("/1")
+    expect(page.locator('[data-pointer="/description"] .field-error')).to_contain_text("must not be empty")
+    # A pointer deeper than the field is shown with the rest of its path.
+    expect(page.locator('[data-pointer="/input_schema"] .field-error')).to_contain_text("/properties/n")
+    expect(page.get_by_label("Name")).to_be_focused()
     expect(page.locator("#tool-form .form-error")).to_be_visible()
     shot(page, "07-register-errors")
     # A taken name: the 409 is shown, not swallowed.
@@ -232,13 +234,14 @@ def failing_page(page: Page):
 
 @step("the console is keyboard-usable: skip link, search by Enter, focus on the first bad field")
 def keyboard(page: Page):
-    page.goto(OPEN + "/ui/register")
+    page.goto(OPEN + "/ui/tools")
     ready(page)
-    page.locator("body").focus()
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
+    page.goto(OPEN + "/ui/register")
+    ready(page)
     # The name field has the focus on the register page: type, then submit with Enter.
     page.get_by_label("Name").focus()
     page.keyboard.type("kb_tool")
@@ -281,8 +284,8 @@ def keyed_admin(page: Page):
     shot(page, "14-key-needed")
     set_key(page, ADMIN_KEY)
     expect(page.locator("#key-panel")).to_be_hidden()
-    page.get_by_label("Query").fill("add two numbers together")
-    page.get_by_label("Query").press("Enter")
+    page.get_by_label("Query", exact=True).fill("add two numbers together")
+    page.get_by_label("Query", exact=True).press("Enter")
     expect(first_hit(page)).to_have_text("calculator")
     register(page, KEYED, "keyed_weather", "Current weather and forecast for a city", WEATHER_SCHEMA)
     expect(page).to_have_url(re.compile(r"/ui/tools/keyed_weather\?registered=1$"))

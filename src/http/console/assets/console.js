@@ -81,7 +81,7 @@ async function api(method, path, body) {
 /** An alert saying what could not be loaded or done, and why. */
 function failure(what, err) {
   const box = h('div', { class: 'alert', role: 'alert' },
-    h('p', {}, h('strong', {}, what + ' failed. '), err.message));
+    h('p', {}, h('strong', {}, what + ' failed: '), err.message));
   if (err instanceof ApiFailure) {
     const rid = err.problem && err.problem.request_id;
     box.append(h('p', { class: 'meta' }, err.request, rid ? ' · request id ' + rid : ''));
@@ -302,13 +302,15 @@ function hitItem(hit, i, all) {
     const tNorm = x.text_normalized !== undefined ? x.text_normalized : (maxText ? x.text_score / maxText : 0);
     bars.push(bar('text', tNorm, x.text_rank ? `BM25 ${fmt(x.text_score, 2)} · rank #${x.text_rank}` +
       (x.text_normalized !== undefined ? ` · normalised ${fmt(x.text_normalized, 2)}` : '') : 'no query word matched'));
+    if (!x.text_rank) why = 'Found by meaning only: no query word occurs in it';
+    else if (x.method === 'vector') why = 'Ranked by meaning (vector search); its words match too';
+    else if (vNorm >= 0.5 && tNorm >= 0.5) why = 'Found by both sides';
+    else why = vNorm > tNorm ? 'Found mostly by meaning (vector side)' : 'Found mostly by its words (text side)';
     const share = sides(x);
-    if (share !== null) {
-      why = share >= 0.65 ? 'Found mostly by meaning (vector side)'
-        : share <= 0.35 ? 'Found mostly by its words (text side)' : 'Found by both sides';
-      if (x.method.startsWith('hybrid')) why += ` · vector ${Math.round(share * 100)}% of the score`;
-      why += ` · ${x.method}`;
+    if (share !== null && x.method.startsWith('hybrid')) {
+      why += ` · the vector side gave ${Math.round(share * 100)}% of the score`;
     }
+    why += ` · ${x.method}`;
   }
   return h('li', { class: 'hit' },
     h('div', { class: 'hit-head' },
@@ -455,7 +457,7 @@ function renderActions(tool, o) {
 function schemaView(label, schema) {
   const props = (schema && schema.properties) || {};
   const required = new Set((schema && schema.required) || []);
-  const names = Object.keys(props);
+  const names = orderedNames(schema);
   const rows = names.map((n) => {
     const p = props[n] || {};
     return h('tr', {},
@@ -470,6 +472,14 @@ function schemaView(label, schema) {
       h('tbody', {}, rows)))
       : h('p', { class: 'muted' }, 'No named properties.'),
     h('details', {}, h('summary', {}, 'JSON'), h('pre', { class: 'code' }, pretty(schema))));
+}
+
+/** A schema's property names, the required ones first. */
+function orderedNames(schema) {
+  const props = (schema && schema.properties) || {};
+  const required = new Set((schema && schema.required) || []);
+  const names = Object.keys(props);
+  return [...names.filter((n) => required.has(n)), ...names.filter((n) => !required.has(n))];
 }
 
 function typeLabel(p) {
@@ -526,7 +536,7 @@ function renderTryIt(tool) {
   const schema = tool.input_schema || {};
   const props = schema.properties || {};
   const required = new Set(schema.required || []);
-  const names = Object.keys(props);
+  const names = orderedNames(schema);
   const form = h('form', { id: 'tryit-form', novalidate: true }, h('p', { class: 'form-error', role: 'alert', hidden: true }));
   const readers = [];
   names.forEach((n, i) => {
@@ -647,10 +657,12 @@ function callChart(items) {
     if (x.success) b.ok++; else b.fail++;
     b.ms.push(x.duration_ms);
   }
+  const calls = hours.reduce((a, b) => a + b.ok + b.fail, 0);
+  if (!calls) return h('p', { class: 'muted' }, 'No calls in the last 24 hours.');
   const max = Math.max(1, ...hours.map((b) => b.ok + b.fail));
   const W = 480, H = 120, bw = W / 24;
   const chart = svg('svg', { viewBox: `0 0 ${W} ${H + 18}`, class: 'chart', role: 'img',
-    'aria-label': `Calls per hour over the last 24 hours: ${hours.reduce((a, b) => a + b.ok + b.fail, 0)} in all` });
+    'aria-label': `Calls per hour over the last 24 hours: ${calls} in all` });
   hours.forEach((b, i) => {
     const total = b.ok + b.fail;
     if (!total) return;
@@ -665,7 +677,7 @@ function callChart(items) {
   chart.append(svg('text', { x: 0, y: H + 14, class: 'tick' }, document.createTextNode('24 h ago')));
   chart.append(svg('text', { x: W, y: H + 14, class: 'tick end' }, document.createTextNode('now')));
   return h('figure', { class: 'chart-box' }, chart,
-    h('figcaption', {}, h('span', { class: 'swatch ok' }), ' succeeded ', h('span', { class: 'swatch fail' }), ' failed · calls per hour, last 24 h (max ' + max + ')'));
+    h('figcaption', {}, h('span', { class: 'swatch ok' }), ' succeeded ', h('span', { class: 'swatch fail' }), ` failed · calls per hour over the last 24 h; the tallest bar is ${max} call${max === 1 ? '' : 's'} (hover a bar for its median duration)`));
 }
 
 function outcomeBadge(x) {
@@ -758,7 +770,11 @@ async function submitTool(form, editing) {
     }
   } catch (e) {
     clear(status);
-    if (e.status === 422 || (e.problem && e.problem.errors)) showFieldErrors(form, e.problem, 'The tool was refused: ' + e.message);
+    if (e.status === 422 || (e.problem && e.problem.errors)) {
+      const n = (e.problem && e.problem.errors && e.problem.errors.length) || 0;
+      showFieldErrors(form, e.problem, n > 1 ? `The tool was refused: ${n} problems, marked below.`
+        : n === 1 ? 'The tool was refused: see the field marked below.' : 'The tool was refused: ' + e.message);
+    }
     else clear(status, failure(editing ? 'Saving the tool' : 'Registering the tool', e));
   }
 }
@@ -830,6 +846,7 @@ async function pageExecution() {
         row('Duration', x.duration_ms + ' ms'),
         row('Request id', h('code', {}, x.request_id || '–')),
         x.caller ? row('Caller', x.caller) : null),
+      h('p', {}, h('a', { href: '/ui/executions?tool=' + encodeURIComponent(x.tool_name) }, 'All executions of ' + x.tool_name)),
       h('h2', {}, 'Arguments'), h('pre', { class: 'code' }, pretty(x.input_data)),
       x.success ? [h('h2', {}, 'Result'), h('pre', { class: 'code result' }, pretty(x.output_data))]
         : [h('h2', {}, 'Error'), h('p', { class: 'error-text' }, x.error || '(none recorded)'),
