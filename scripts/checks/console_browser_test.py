@@ -260,6 +260,9 @@ def phone(browser):
     shot(page, "12-phone-search")
     page.goto(OPEN + "/ui/tools/calculator")
     ready(page)
+    expect(page.locator("#recent-body table")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the tool page scrolls sideways: {width}px wide"
     shot(page, "13-phone-tool")
     ctx.close()
 

@@ -33,6 +33,7 @@ function clear(el, ...children) { el.replaceChildren(...children.flat().filter(B
 function toolHref(name) { return '/ui/tools/' + encodeURIComponent(name); }
 function pretty(v) { return JSON.stringify(v, null, 2); }
 function fmt(n, digits = 3) { return typeof n === 'number' ? n.toFixed(digits) : '–'; }
+function millis(v) { return typeof v === 'number' ? Number(v.toFixed(1)) + ' ms' : '–'; }
 function when(ts) { const d = new Date(ts); return isNaN(d) ? String(ts) : d.toLocaleString(); }
 function pointerEscape(s) { return s.replace(/~/g, '~0').replace(/\//g, '~1'); }
 function builtins() { return new Set((document.body.dataset.builtins || '').split(' ').filter(Boolean)); }
@@ -630,8 +631,7 @@ async function loadActivity(name) {
         const s = w.value.data;
         return h('tr', {}, h('td', {}, ['last hour', 'last 24 h', 'last 7 days'][i]), h('td', {}, String(s.calls)),
           h('td', {}, s.calls ? Math.round(s.success_rate * 100) + '%' : '–'),
-          h('td', {}, s.p50_ms !== null && s.p50_ms !== undefined ? s.p50_ms + ' ms' : '–'),
-          h('td', {}, s.p95_ms !== null && s.p95_ms !== undefined ? s.p95_ms + ' ms' : '–'));
+          h('td', {}, millis(s.p50_ms)), h('td', {}, millis(s.p95_ms)));
       })))));
   }
   if (execs.status === 'fulfilled') parts.push(callChart(execs.value.data.items));
