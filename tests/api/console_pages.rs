@@ -60,15 +60,33 @@ async fn a_console_page_holds_no_registry_data() {
 #[tokio::test]
 async fn the_console_assets_are_compiled_in() {
     let app = spawn_app().await;
-    let js = app.get("/ui/assets/console.js").await;
-    assert_eq!(js.status(), 200);
+    // Every module the entry point imports, and what they import, is served as JavaScript.
+    let mut modules: Vec<String> = vec!["console.js".into()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(module) = modules.pop() {
+        if !seen.insert(module.clone()) {
+            continue;
+        }
+        let resp = app.get(&format!("/ui/assets/{module}")).await;
+        assert_eq!(resp.status(), 200, "{module}");
+        let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            content_type.starts_with("text/javascript"),
+            "{module}: {content_type}"
+        );
+        let text = resp.text().await.unwrap();
+        for (at, _) in text.match_indices("from './") {
+            let rest = &text[at + "from './".len()..];
+            modules.push(rest[..rest.find('\'').unwrap()].to_owned());
+        }
+    }
     assert!(
-        js.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/javascript")
+        seen.len() > 5,
+        "the entry point imports the page modules: {seen:?}"
     );
-    assert!(js.text().await.unwrap().contains("fetch(path"));
+    let core = app.get("/ui/assets/core.js").await.text().await.unwrap();
+    assert!(core.contains("fetch(path"), "the API client is in core.js");
+    assert_eq!(app.get("/ui/assets/nothing.js").await.status(), 404);
     let css = app.get("/ui/assets/console.css").await;
     assert_eq!(css.status(), 200);
     assert!(

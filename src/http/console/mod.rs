@@ -19,7 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::AppState;
+use super::{ApiError, AppState};
 use pages::Page;
 
 /// The console's home: the search playground.
@@ -33,11 +33,30 @@ const REGISTER: &str = "/ui/register";
 const EXECUTIONS: &str = "/ui/executions";
 const EXECUTION: &str = "/ui/executions/{id}";
 const SERVERS: &str = "/ui/servers";
-const SCRIPT: &str = "/ui/assets/console.js";
-const STYLE: &str = "/ui/assets/console.css";
+const ASSET: &str = "/ui/assets/{file}";
 
-const CONSOLE_JS: &str = include_str!("assets/console.js");
-const CONSOLE_CSS: &str = include_str!("assets/console.css");
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The console's assets, compiled in: its style, and its script as ES modules the browser
+/// loads as they are (`console.js` imports the others).
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/console.css"),
+    ),
+    ("console.js", JS, include_str!("assets/console.js")),
+    ("core.js", JS, include_str!("assets/core.js")),
+    ("search.js", JS, include_str!("assets/search.js")),
+    ("tools.js", JS, include_str!("assets/tools.js")),
+    ("tool.js", JS, include_str!("assets/tool.js")),
+    ("schema.js", JS, include_str!("assets/schema.js")),
+    ("tryit.js", JS, include_str!("assets/tryit.js")),
+    ("activity.js", JS, include_str!("assets/activity.js")),
+    ("toolform.js", JS, include_str!("assets/toolform.js")),
+    ("executions.js", JS, include_str!("assets/executions.js")),
+    ("servers.js", JS, include_str!("assets/servers.js")),
+];
 
 /// Pages may load only the console's own script and style, and talk only to this origin.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -61,8 +80,7 @@ pub fn router() -> Router<AppState> {
         .route(EXECUTIONS, get(executions))
         .route(EXECUTION, get(execution))
         .route(SERVERS, get(servers))
-        .route(SCRIPT, get(script))
-        .route(STYLE, get(style))
+        .route(ASSET, get(asset))
 }
 
 async fn search(State(s): State<AppState>) -> Response {
@@ -97,12 +115,20 @@ async fn servers(State(s): State<AppState>) -> Response {
     html(&s, Page::Servers)
 }
 
-async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", CONSOLE_JS)
-}
-
-async fn style() -> Response {
-    asset("text/css; charset=utf-8", CONSOLE_CSS)
+async fn asset(Path(file): Path<String>) -> Response {
+    let Some((_, content_type, body)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
+        return ApiError::not_found_route(&format!("/ui/assets/{file}")).into_response();
+    };
+    // Revalidated on every load (the edge's `no-store` would do too, but assets change only
+    // with the binary, so a browser may keep them for the session).
+    (
+        [
+            (header::CONTENT_TYPE, *content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        *body,
+    )
+        .into_response()
 }
 
 fn html(state: &AppState, page: Page) -> Response {
@@ -119,19 +145,6 @@ fn html(state: &AppState, page: Page) -> Response {
         HeaderValue::from_static(CSP),
     );
     resp
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    // Revalidated on every load (the edge's `no-store` would do too, but assets change only
-    // with the binary, so a browser may keep them for the session).
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 #[cfg(test)]

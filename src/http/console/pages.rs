@@ -80,7 +80,7 @@ pub fn render(page: &Page, builtins: &[String]) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (page.title()) " · toolbox console" }
                 link rel="stylesheet" href="/ui/assets/console.css";
-                script src="/ui/assets/console.js" defer {}
+                script type="module" src="/ui/assets/console.js" {}
             }
             body data-page=(page.id()) data-subject=[page.subject()]
                 data-builtins=(builtins.join(" ")) {
