@@ -198,6 +198,16 @@ def builtins_read_only(page: Page):
     expect(page.locator("#tool-actions").get_by_role("button", name="Delete")).to_have_count(0)
 
 
+@step("a tool's example opens the search with it")
+def example_searches(page: Page):
+    page.goto(OPEN + "/ui/tools/calculator")
+    ready(page)
+    page.locator("#tool-summary .examples").get_by_role("link", name="add 5 and 3").click()
+    ready(page)
+    expect(page.get_by_label("Query", exact=True)).to_have_value("add 5 and 3")
+    expect(first_hit(page)).to_have_text("calculator")
+
+
 @step("executions list newest first, and one execution shows its arguments and result")
 def executions(page: Page):
     page.goto(OPEN + "/ui/executions?tool=calculator")
@@ -370,7 +380,7 @@ def main():
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 4" not in m.text else None)
         steps = [search_finds_the_calculator, search_limit_error, try_it_succeeds, try_it_field_error,
-                 register_and_find, register_errors, edit_and_delete, builtins_read_only, executions,
+                 register_and_find, register_errors, edit_and_delete, builtins_read_only, example_searches, executions,
                  failing_page, keyboard]
         keyed_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         failed = 0

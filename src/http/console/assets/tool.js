@@ -39,7 +39,9 @@ export function renderSummary(tool, o) {
     parts.push(h('p', { class: 'muted' }, `Synced from the upstream server ${tool.config.upstream.server} (its tool ${tool.config.upstream.tool}).`));
   }
   if (tool.examples.length) {
-    parts.push(h('h2', {}, 'Examples'), h('ul', { class: 'examples' }, tool.examples.map((x) => h('li', {}, x))));
+    parts.push(h('h2', {}, 'Examples'),
+      h('p', { class: 'hint' }, 'Each one opens the search with it: does this tool come first?'), h('ul', { class: 'examples' }, tool.examples.map((x) => h('li', {},
+      h('a', { href: '/?query=' + encodeURIComponent(x), title: 'Search with this request' }, x)))));
   }
   clear($('#tool-summary'), parts);
 }
