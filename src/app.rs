@@ -204,6 +204,7 @@ pub async fn build_state(cfg: Config, migrate: bool) -> anyhow::Result<AppState>
         }
     }
     Ok(AppState {
+        auth: Arc::new(crate::auth::Authenticator::new(&cfg.edge, registry.clone())),
         config: Arc::new(cfg),
         registry,
     })

@@ -11,13 +11,16 @@
 //! registry also uses to sync those servers' tools into the store).
 //! Search runs in [`search_index`] (BM25 and a vector scan, in memory, over `domain` only):
 //! derived state that the registry builds from the store at startup and keeps in step with
-//! the store's change log, so any replica can start or die at any time. [`domain`] holds the validated types passed between them; [`config`] reads the environment
+//! the store's change log, so any replica can start or die at any time. [`auth`] turns a
+//! presented key or OIDC token into the caller (`domain::Principal`: a role and a tool set)
+//! that the edge hands to every use case, where the registry enforces it. [`domain`] holds the validated types passed between them; [`config`] reads the environment
 //! once, one file per section; [`app`] wires everything and serves it; [`commands`] runs the
 //! bulk `import` and `reindex` commands; [`eval`] measures retrieval quality. Nothing below
 //! `http`/`mcp` knows HTTP status codes, nothing outside `store` writes SQL, and nothing
 //! outside `store` knows which database is underneath.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1065,6 +1065,7 @@ fn dense_doc(id: i64, v: Vec<f32>, category: &str) -> IndexDoc {
         long_description: String::new(),
         examples: String::new(),
         parameters: String::new(),
+        server: None,
         embedding: Some(v),
     }
 }
@@ -1294,6 +1295,7 @@ fn main() -> anyhow::Result<()> {
     let finance = IndexFilter {
         category: Some("finance".into()),
         tags: vec![],
+        allowed: None,
     };
     for (label, filter) in [("unfiltered", &all), ("category=finance", &finance)] {
         let mut text = Vec::new();

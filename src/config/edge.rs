@@ -1,7 +1,8 @@
 //! The settings of the service's edge: API keys, rate limits, request limits, CORS, metrics
 //! listener, worker threads and shutdown budget.
 //!
-//! Reads `API_KEYS` (`KEY:read` / `KEY:admin`, comma-separated; empty: open),
+//! Reads `API_KEYS` (`KEY:read` / `KEY:call` / `KEY:admin`, comma-separated; empty and no
+//! OIDC issuer: open), the OIDC settings ([`super::auth`]),
 //! `RATE_LIMIT_PER_SECOND` (0: off), `RATE_LIMIT_BURST` (the per-second rate), `TRUSTED_PROXIES`
 //! (IPs or CIDRs), `METRICS_PORT` (0: `/metrics` on the API port), `REQUEST_TIMEOUT_MS` (60000),
 //! `CORS_ORIGINS` (comma-separated; `*` any; empty: no CORS), `WORKERS` (0: one per core),
@@ -15,29 +16,13 @@ use sha2::{Digest, Sha256};
 
 use super::{ConfigError, Env};
 
-/// What a key may do. `Admin` includes everything `Read` may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    /// List, find and call tools; every GET route; the MCP endpoint.
-    Read,
-    /// Also register, update, delete, bulk import and reindex.
-    Admin,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Admin => "admin",
-        }
-    }
-}
+pub use crate::domain::Role;
 
 /// A configured API key: only its SHA-256 digest is kept in memory.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey {
     pub digest: [u8; 32],
-    pub scope: Scope,
+    pub scope: Role,
 }
 
 impl ApiKey {
@@ -84,6 +69,17 @@ pub struct EdgeConfig {
     pub shutdown_timeout: Duration,
     /// OTLP/HTTP collector; `None`: no trace export.
     pub otlp_endpoint: Option<String>,
+    /// OIDC bearer tokens; `None`: API keys only.
+    pub oidc: Option<super::auth::OidcConfig>,
+    /// The public URL of `/mcp` (`AUTH_RESOURCE_URL`).
+    pub resource_url: Option<String>,
+}
+
+impl EdgeConfig {
+    /// Whether callers must authenticate: bootstrap keys or an OIDC issuer are configured.
+    pub fn auth_enabled(&self) -> bool {
+        !self.api_keys.is_empty() || self.oidc.is_some()
+    }
 }
 
 impl EdgeConfig {
@@ -127,6 +123,8 @@ impl EdgeConfig {
             return Err(env.invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "is not a valid URL"));
         }
         Ok(Self {
+            oidc: super::auth::OidcConfig::from_env(env)?,
+            resource_url: super::auth::resource_url(env)?,
             otlp_endpoint,
             api_keys,
             rate_limit_per_second: (per_second > 0).then_some(per_second),
@@ -157,14 +155,11 @@ fn parse_keys(raw: &str) -> Result<Vec<ApiKey>, String> {
             continue;
         }
         let n = i + 1;
-        let (key, scope) = entry
-            .rsplit_once(':')
-            .ok_or_else(|| format!("entry {n} has no scope: write KEY:read or KEY:admin"))?;
-        let scope = match scope.trim() {
-            "read" => Scope::Read,
-            "admin" => Scope::Admin,
-            _ => return Err(format!("entry {n} has an unknown scope: use read or admin")),
-        };
+        let (key, scope) = entry.rsplit_once(':').ok_or_else(|| {
+            format!("entry {n} has no role: write KEY:read, KEY:call or KEY:admin")
+        })?;
+        let scope = Role::parse(scope.trim())
+            .ok_or_else(|| format!("entry {n} has an unknown role: use read, call or admin"))?;
         let key = key.trim();
         if key.chars().count() < MIN_KEY_LEN {
             return Err(format!("key {n} is shorter than {MIN_KEY_LEN} characters"));
@@ -186,7 +181,7 @@ mod tests {
     fn keys_parse_with_their_scopes_and_are_kept_hashed() {
         let keys = parse_keys("aaaaaaaaaaaaaaaa:admin, bbbbbbbbbbbbbbbb:read").unwrap();
         assert_eq!(keys.len(), 2);
-        assert_eq!(keys[0].scope, Scope::Admin);
+        assert_eq!(keys[0].scope, Role::Admin);
         assert_eq!(keys[1].digest, digest("bbbbbbbbbbbbbbbb"));
         assert!(!format!("{keys:?}").contains("bbbb"));
     }

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
+mod auth;
 mod database;
 mod edge;
 mod embedding;
@@ -16,8 +17,9 @@ mod mcp;
 mod search;
 mod server;
 
+pub use auth::OidcConfig;
 pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig};
-pub use edge::{ApiKey, EdgeConfig, Scope, digest as edge_digest};
+pub use edge::{ApiKey, EdgeConfig, Role, digest as edge_digest};
 pub use embedding::{ApiFormat, AsymmetricConfig, EmbeddingConfig};
 pub use execution::{ExecutionConfig, ExecutorConfig};
 pub use mcp::{McpConfig, ToolExposure};

@@ -2,6 +2,7 @@
 //!
 //! Requests are parsed into these at the edge (`http`, `mcp`); services accept nothing else.
 
+mod access;
 mod allowed_host;
 mod bulk;
 mod embedding;
@@ -9,6 +10,7 @@ mod executor_spec;
 mod field_error;
 mod find;
 mod integer;
+mod keys;
 mod list;
 mod pointer;
 pub mod schema_bounds;
@@ -17,6 +19,7 @@ mod search;
 mod tool;
 mod upstream;
 
+pub use access::{Principal, Role, ToolFacts, ToolScope, ToolSet, ToolSetSpec};
 pub use allowed_host::AllowedHost;
 pub use bulk::parse_tool_list;
 pub use embedding::Embedding;
@@ -26,6 +29,7 @@ pub use executor_spec::{
 pub use field_error::FieldError;
 pub use find::{FindQuery, FindRequest, MAX_QUERY_CHARS, SearchDefaults};
 pub use integer::optional_integer;
+pub use keys::{KeyRequest, ManagedKey, NewKey};
 pub use list::{
     CURSOR_PATTERN, ListQuery, ListRequest, MAX_LIST_LIMIT, decode_cursor, encode_cursor,
     parse_limit_text,

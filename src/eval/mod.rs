@@ -158,14 +158,17 @@ async fn run_method(
     let per_query: Vec<Scores> = futures::stream::iter(queries)
         .map(|q| async move {
             let hits = registry
-                .find(&FindQuery {
-                    query: q.query.clone(),
-                    limit: DEPTH,
-                    threshold: -1.0,
-                    method,
-                    category: None,
-                    tags: None,
-                })
+                .find(
+                    &FindQuery {
+                        query: q.query.clone(),
+                        limit: DEPTH,
+                        threshold: -1.0,
+                        method,
+                        category: None,
+                        tags: None,
+                    },
+                    &crate::domain::Principal::operator(),
+                )
                 .await
                 .with_context(|| format!("query {:?}", q.id))?;
             let ranked: Vec<String> = hits.into_iter().map(|h| h.tool.name).collect();

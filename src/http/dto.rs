@@ -258,6 +258,8 @@ pub struct ExecutionsQuery {
     pub cursor: Option<String>,
     /// `success`, `failure`, or an error kind such as `timeout`.
     pub outcome: Option<String>,
+    /// Only the runs of this caller, as recorded (`key:<id>` or `oidc:<subject>`).
+    pub caller: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,12 +6,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use super::ApiQuery;
 use super::AppState;
 use super::dto::{ExecutionsQuery, StatsQuery};
+use super::{ApiQuery, Caller};
 use crate::http::ApiError;
 use crate::registry::{CallErrorKind, ExecutionPage, RegistryService, ToolStats};
-use crate::store::{OutcomeFilter, StoredExecution};
+use crate::store::{HistoryFilter, OutcomeFilter, StoredExecution};
 
 const MAX_PAGE: i64 = 200;
 const MAX_WINDOW: Duration = Duration::from_secs(366 * 86_400);
@@ -32,11 +32,13 @@ fn bad_param(name: &str, detail: String) -> ApiError {
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page",
             pattern = "^[0-9]{0,18}$"),
         ("outcome" = Option<String>, Query, description = "all, success, failure or an error_kind",
-            pattern = "^(|all|success|failure|invalid_arguments|tool_error|timeout|unavailable|not_found|not_executable)$")),
+            pattern = "^(|all|success|failure|invalid_arguments|tool_error|timeout|unavailable|not_found|not_executable)$"),
+        ("caller" = Option<String>, Query, description = "Only this caller's runs, as recorded: `key:<id>` or `oidc:<subject>`")),
     responses((status = 200, description = "Runs, newest first, and `next_cursor`")))]
 pub async fn list(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Caller(who): Caller,
     ApiQuery(q): ApiQuery<ExecutionsQuery>,
 ) -> Result<Json<ExecutionPage>, ApiError> {
     let name = RegistryService::parse_name(&name)?;
@@ -62,10 +64,13 @@ pub async fn list(
                 })?,
         ),
     };
-    let outcome = parse_outcome(q.outcome.as_deref())?;
+    let filter = HistoryFilter {
+        outcome: parse_outcome(q.outcome.as_deref())?,
+        caller: q.caller.filter(|c| !c.is_empty()),
+    };
     let page = state
         .registry
-        .executions(name.as_str(), &outcome, cursor, limit as u32)
+        .executions(name.as_str(), &filter, cursor, limit as u32, &who)
         .await?;
     Ok(Json(page))
 }
@@ -75,10 +80,11 @@ pub async fn list(
     responses((status = 200, description = "One run")))]
 pub async fn get(
     State(state): State<AppState>,
+    Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<StoredExecution>, ApiError> {
     let id: i64 = id.parse().map_err(|_| IdShim::not_found(&id))?;
-    Ok(Json(state.registry.execution(id).await?))
+    Ok(Json(state.registry.execution(id, &who).await?))
 }
 
 #[utoipa::path(get, path = "/tools/{name}/stats", tag = "executions", operation_id = "tool_stats",
@@ -88,6 +94,7 @@ pub async fn get(
     responses((status = 200, description = "Calls, success rate, p50/p95/p99 duration")))]
 pub async fn stats(
     State(state): State<AppState>,
+    Caller(who): Caller,
     Path(name): Path<String>,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Json<ToolStats>, ApiError> {
@@ -105,7 +112,9 @@ pub async fn stats(
             )
         })?,
     };
-    Ok(Json(state.registry.stats(name.as_str(), window).await?))
+    Ok(Json(
+        state.registry.stats(name.as_str(), window, &who).await?,
+    ))
 }
 
 struct IdShim;

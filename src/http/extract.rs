@@ -80,3 +80,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 fn display(pointer: &str) -> &str {
     if pointer.is_empty() { "body" } else { pointer }
 }
+
+/// The caller, as the edge's guard authenticated it ([`crate::domain::Principal`]).
+pub struct Caller(pub crate::domain::Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // The guard puts it on every route that needs one; a route without it is a defect,
+        // answered as one rather than served with someone's rights.
+        parts
+            .extensions
+            .get::<crate::domain::Principal>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| {
+                tracing::error!(path = %parts.uri.path(), "no caller on a guarded route");
+                ApiError::internal()
+            })
+    }
+}

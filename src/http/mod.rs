@@ -7,10 +7,12 @@ pub mod edge;
 mod executions;
 mod extract;
 mod health;
+mod keys;
 mod listing;
 mod mcp_accept;
 mod mcp_body;
 mod mcp_doc;
+pub(crate) mod oauth;
 pub mod openapi;
 pub(crate) mod problem;
 mod rest_mcp;
@@ -24,7 +26,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 
-pub use extract::{ApiJson, ApiQuery, MAX_BODY, parse_json};
+pub use extract::{ApiJson, ApiQuery, Caller, MAX_BODY, parse_json};
 pub use listing::NEXT_CURSOR;
 pub use problem::ApiError;
 pub use state::AppState;
@@ -36,6 +38,7 @@ pub use state::AppState;
 /// layers, so API keys, rate limits and request ids cover it too.
 pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Router {
     let edge = state.config.edge.clone();
+    let state_auth = state.auth.clone();
     let mut routes = routes();
     if let Some(service) = mcp {
         let max = state.config.mcp.max_body_bytes;
@@ -57,7 +60,7 @@ pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Route
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state);
-    edge::apply(app, &edge)
+    edge::apply(app, &edge, state_auth)
 }
 
 /// `/metrics` alone, for its own listener (`METRICS_PORT`). No edge layers, so no key: the
@@ -95,6 +98,17 @@ fn routes() -> Router<AppState> {
                 .delete(servers::delete),
         )
         .route("/servers/{name}/sync", post(servers::sync))
+        .route("/keys", post(keys::create).get(keys::list))
+        .route("/keys/{id}", axum::routing::delete(keys::revoke))
+        .route("/me", get(oauth::me))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(oauth::protected_resource),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(oauth::protected_resource_mcp),
+        )
 }
 
 async fn fallback(uri: Uri) -> ApiError {

@@ -52,6 +52,12 @@ use crate::domain::CURSOR_PATTERN;
         super::servers::update,
         super::servers::delete,
         super::servers::sync,
+        super::keys::create,
+        super::keys::list,
+        super::keys::revoke,
+        super::oauth::me,
+        super::oauth::protected_resource,
+        super::oauth::protected_resource_mcp,
     ),
     components(schemas(Problem)),
     modifiers(&NewToolBody, &Links, &CommonProblems)

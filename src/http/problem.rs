@@ -101,7 +101,7 @@ impl ApiError {
         )
     }
 
-    fn internal() -> Self {
+    pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -283,6 +283,45 @@ fn registry_problem(e: RegistryError) -> ApiError {
                 "Execution not found",
                 format!("no execution with id {id} (it may have been pruned)"),
             ),
+            RegistryError::Forbidden { needed, has } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                format!(
+                    "this needs the `{}` role; the caller has `{}`",
+                    needed.as_str(),
+                    has.as_str()
+                ),
+            )
+            .with("required_role", json!(needed.as_str())),
+            RegistryError::KeyInvalid(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-key",
+                "Invalid key definition",
+                field_errors_detail(&errors),
+            )
+            .with("errors", json!(errors)),
+            RegistryError::KeysNeedAuth => ApiError::new(
+                StatusCode::CONFLICT,
+                "keys-need-auth",
+                "Keys are not checked here",
+                "this registry runs open (no API_KEYS, no AUTH_OIDC_ISSUER), so a key would \
+                 restrict nothing: configure a bootstrap admin key in API_KEYS first",
+            ),
+            RegistryError::KeyNotFound(id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "key-not-found",
+                "Key not found",
+                format!("no active key with id {id:?}"),
+            ),
+            RegistryError::KeyStoreUnavailable(e) => {
+                tracing::error!(error = %e, "key lookup failed");
+                ApiError::unavailable(
+                    "database-unavailable",
+                    "database",
+                    "the key could not be checked; retry shortly",
+                )
+            }
             // The tool exists but its state (registered for discovery only) rules calls out:
             // a conflict with the resource, not a server fault, so no 5xx.
             RegistryError::Exec(e @ ExecError::NotExecutable(_)) => ApiError::new(

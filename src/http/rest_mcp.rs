@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::ApiJson;
 use super::AppState;
 use super::dto::{
     CallToolRequest, CallToolResponse, FindHit, FindToolRequest, ListToolsRequest, ToolListItem,
 };
 use super::listing;
+use super::{ApiJson, Caller};
 use crate::domain::{FieldError, FindQuery, ListQuery, SearchDefaults};
 use crate::http::ApiError;
 use crate::registry::{CallContext, RegistryService};
@@ -27,10 +27,14 @@ use crate::store::ToolSummary;
             ("x-next-cursor" = String, description = "The cursor of the next page, when there is one")))))]
 pub async fn list_tools(
     State(state): State<AppState>,
+    Caller(who): Caller,
     ApiJson(req): ApiJson<ListToolsRequest>,
 ) -> Result<Response, ApiError> {
     let query = ListQuery::parse(req.into()).map_err(unprocessable)?;
-    let listing = state.registry.list_tools::<ToolSummary>(&query).await?;
+    let listing = state
+        .registry
+        .list_tools::<ToolSummary>(&query, &who)
+        .await?;
     Ok(listing::respond::<_, ToolListItem>(listing, |_| {
         "/mcp/list_tools".to_owned()
     }))
@@ -41,12 +45,13 @@ pub async fn list_tools(
     responses((status = 200, description = "Best matches first", body = Vec<FindHit>)))]
 pub async fn find_tool(
     State(state): State<AppState>,
+    Caller(who): Caller,
     ApiJson(req): ApiJson<FindToolRequest>,
 ) -> Result<Json<Vec<FindHit>>, ApiError> {
     let explain = req.explain;
     let defaults = SearchDefaults::from(&state.config.search);
     let query = FindQuery::parse(req.into(), &defaults).map_err(unprocessable)?;
-    let hits = state.registry.find(&query).await?;
+    let hits = state.registry.find(&query, &who).await?;
     Ok(Json(
         hits.into_iter()
             .map(|h| FindHit::flagged(h, explain, &state.registry))
@@ -61,6 +66,7 @@ pub async fn find_tool(
         (status = 504, description = "The tool timed out", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn call_tool(
     State(state): State<AppState>,
+    Caller(who): Caller,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CallToolRequest>,
 ) -> Result<Json<CallToolResponse>, ApiError> {
@@ -70,7 +76,7 @@ pub async fn call_tool(
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(128).collect()),
-        caller: None,
+        principal: who,
     };
     let outcome = state
         .registry

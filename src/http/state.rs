@@ -10,4 +10,6 @@ use crate::registry::RegistryService;
 pub struct AppState {
     pub config: Arc<Config>,
     pub registry: RegistryService,
+    /// Turns credentials into callers (the edge's guard, and the routes that describe auth).
+    pub auth: Arc<crate::auth::Authenticator>,
 }

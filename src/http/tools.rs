@@ -9,7 +9,7 @@ use super::AppState;
 use super::dto::{FindHit, ListParams, SimilarQuery};
 use super::listing;
 use super::schema::{ToolPatchSchema, ToolSchema};
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Caller};
 use crate::domain::{ListQuery, NewTool, Tool, ToolPatch};
 use crate::http::ApiError;
 use crate::registry::{RegistryError, RegistryService};
@@ -44,11 +44,12 @@ pub async fn register(
             ("x-next-cursor" = String, description = "The cursor of the next page, when there is one")))))]
 pub async fn list(
     State(state): State<AppState>,
+    Caller(who): Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
     let req = params.to_request().map_err(listing::bad_parameter)?;
     let query = ListQuery::parse(req).map_err(listing::bad_parameter)?;
-    let listing = state.registry.list_tools::<Tool>(&query).await?;
+    let listing = state.registry.list_tools::<Tool>(&query, &who).await?;
     Ok(listing::respond::<_, Tool>(listing, |cursor| {
         format!("/tools?{}", params.with_cursor(cursor))
     }))
@@ -59,10 +60,11 @@ pub async fn list(
     responses((status = 200, description = "The tool", body = ToolSchema)))]
 pub async fn get(
     State(state): State<AppState>,
+    Caller(who): Caller,
     Path(name): Path<String>,
 ) -> Result<Json<Tool>, ApiError> {
     let name = RegistryService::parse_name(&name)?;
-    Ok(Json(state.registry.get(name.as_str()).await?))
+    Ok(Json(state.registry.get_for(name.as_str(), &who).await?))
 }
 
 /// Changes some fields of a tool.
@@ -95,6 +97,7 @@ pub async fn delete(
     responses((status = 200, description = "Similar tools, closest first", body = Vec<FindHit>)))]
 pub async fn similar(
     State(state): State<AppState>,
+    Caller(who): Caller,
     Path(name): Path<String>,
     ApiQuery(q): ApiQuery<SimilarQuery>,
 ) -> Result<Json<Vec<FindHit>>, ApiError> {
@@ -110,6 +113,9 @@ pub async fn similar(
         )
         .with("parameter", "limit".into()));
     }
-    let hits = state.registry.similar(name.as_str(), limit as u32).await?;
+    let hits = state
+        .registry
+        .similar(name.as_str(), limit as u32, &who)
+        .await?;
     Ok(Json(hits.into_iter().map(FindHit::from).collect()))
 }

@@ -19,6 +19,8 @@ use super::meta_tools::{self, CALL_TOOL, FIND_TOOL};
 use super::outcome::{UnknownTool, call_result};
 use super::tools::{decode_cursor, encode_cursor, to_mcp};
 use crate::config::ToolExposure;
+use crate::domain::Principal;
+use crate::registry::CallContext;
 
 /// The revisions served. 2025-03-26 is accepted for older clients (they ignore the newer
 /// fields); the handshake revisions answer `initialize`, 2026-07-28 answers `server/discover`.
@@ -44,14 +46,15 @@ impl ToolboxMcp {
         name: &str,
         args: Value,
         unknown: UnknownTool,
+        ctx: &CallContext,
     ) -> Result<rmcp::model::CallToolResult, ErrorData> {
         let registry = &self.state.registry;
-        let tool = match registry.get(name).await {
+        let tool = match registry.get_for(name, &ctx.principal).await {
             Ok(tool) => tool,
             Err(e) => return call_result(name, Err(e), false, unknown),
         };
         let structured = to_mcp(&tool).output_schema.is_some();
-        let outcome = registry.call(name, args).await;
+        let outcome = registry.call_with(name, args, ctx).await;
         if crate::domain::upstream_of(&tool.config).is_some() && !structured {
             if let Some(passed) = upstream_content(&outcome) {
                 return Ok(passed);
@@ -59,6 +62,30 @@ impl ToolboxMcp {
         }
         call_result(name, outcome, structured, unknown)
     }
+}
+
+/// The caller of an MCP request, as the edge authenticated it (the HTTP request's parts
+/// travel with every request rmcp hands over). Without them (a transport that is not HTTP)
+/// the caller may read nothing.
+fn principal(extensions: &rmcp::model::Extensions) -> Principal {
+    extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Principal>())
+        .cloned()
+        .unwrap_or(Principal {
+            id: None,
+            role: crate::domain::Role::Read,
+            tools: crate::domain::ToolScope::any_of(vec![]),
+        })
+}
+
+/// The request id of an MCP request, for the history.
+fn request_id(extensions: &rmcp::model::Extensions) -> Option<String> {
+    extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.headers.get("x-request-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(128).collect())
 }
 
 /// An upstream tool's successful answer without structured content is `{"content": [...]}`:
@@ -127,8 +154,9 @@ impl ServerHandler for ToolboxMcp {
     async fn list_tools(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        let who = principal(&context.extensions);
         let cursor = request.and_then(|r| r.cursor);
         let after = cursor.as_deref().map(decode_cursor).transpose()?;
         let cfg = &self.state.config;
@@ -143,7 +171,7 @@ impl ServerHandler for ToolboxMcp {
         let page = self
             .state
             .registry
-            .list_page(after.as_deref(), cfg.page_size + 1)
+            .list_page(after.as_deref(), cfg.page_size + 1, &who)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "tools/list failed");
@@ -167,22 +195,26 @@ impl ServerHandler for ToolboxMcp {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let args = Value::Object(request.arguments.unwrap_or_default());
         let name = request.name.as_ref();
+        let ctx = CallContext {
+            request_id: request_id(&context.extensions),
+            principal: principal(&context.extensions),
+        };
         let result = if name == FIND_TOOL {
-            meta_tools::find(&self.state, args).await
+            meta_tools::find(&self.state, args, &ctx.principal).await
         } else if name == CALL_TOOL && self.state.config.exposure == ToolExposure::Search {
             match meta_tools::parse_call(&args) {
                 Ok((name, args)) => {
-                    self.call_registry_tool(&name, args, UnknownTool::ToolError)
+                    self.call_registry_tool(&name, args, UnknownTool::ToolError, &ctx)
                         .await
                 }
                 Err(bad) => Ok(bad),
             }
         } else {
-            self.call_registry_tool(name, args, UnknownTool::ProtocolError)
+            self.call_registry_tool(name, args, UnknownTool::ProtocolError, &ctx)
                 .await
         };
         result.map(CallToolResponse::from)

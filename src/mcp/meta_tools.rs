@@ -11,7 +11,7 @@ use super::McpState;
 use super::outcome::tool_error;
 use super::tools::object;
 use crate::config::ToolExposure;
-use crate::domain::{FindQuery, FindRequest, MAX_QUERY_CHARS};
+use crate::domain::{FindQuery, FindRequest, MAX_QUERY_CHARS, Principal};
 use crate::executor::{ViolationText, describe, validate_arguments};
 
 pub const FIND_TOOL: &str = "find_tool";
@@ -140,7 +140,11 @@ struct FindArgs {
 
 /// Runs `find_tool`. Bad arguments and an unavailable embedder are tool errors the model
 /// can read; only an internal failure is a protocol error.
-pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, ErrorData> {
+pub async fn find(
+    state: &McpState,
+    args: Value,
+    who: &Principal,
+) -> Result<CallToolResult, ErrorData> {
     if let Err(violations) = validate_arguments(&find_input_schema(state.search.max_limit), &args) {
         return Ok(tool_error(format!(
             "Invalid arguments for find_tool:\n{}",
@@ -170,7 +174,7 @@ pub async fn find(state: &McpState, args: Value) -> Result<CallToolResult, Error
             )));
         }
     };
-    let hits = match state.registry.find(&q).await {
+    let hits = match state.registry.find(&q, who).await {
         Ok(hits) => hits,
         Err(e) => {
             // The cause is logged, not shown: it may name internal hosts.

@@ -83,6 +83,12 @@ pub fn call_result(
                     .into(),
             ))
         }
+        Err(RegistryError::Forbidden { needed, has }) => Ok(tool_error(format!(
+            "Calling tools needs the `{}` role; these credentials have `{}`. Ask the registry's operator for a key with the `{}` role.",
+            needed.as_str(),
+            has.as_str(),
+            needed.as_str()
+        ))),
         Err(RegistryError::DatabaseUnavailable(e)) => {
             tracing::warn!(error = %e, tool.name = name, "tool call failed: database unavailable");
             Ok(tool_error(

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::history::{bounded, bounded_text};
 use super::{CallErrorKind, RegistryError, RegistryService};
-use crate::domain::{Tool, upstream_of};
+use crate::domain::{Principal, Role, Tool, upstream_of};
 use crate::executor::{ExecError, Violation, ViolationText, describe, validate_arguments};
 use crate::store::ExecutionRecord;
 
@@ -15,11 +15,22 @@ const INLINE: ViolationText = ViolationText::Inline {
     root: "(arguments)",
 };
 
-/// Who is calling, for the history (filled by the HTTP layer as request ids and auth land).
-#[derive(Debug, Clone, Default)]
+/// Who is calling and under which request, for the checks and the history.
+#[derive(Debug, Clone)]
 pub struct CallContext {
     pub request_id: Option<String>,
-    pub caller: Option<String>,
+    /// Must hold the `call` role and see the tool; its id is recorded as the caller.
+    pub principal: Principal,
+}
+
+impl Default for CallContext {
+    /// A call by the operator (commands, tests): every tool, nothing recorded as the caller.
+    fn default() -> Self {
+        Self {
+            request_id: None,
+            principal: Principal::operator(),
+        }
+    }
 }
 
 /// The outcome of a call that reached the tool.
@@ -59,7 +70,8 @@ impl RegistryService {
         args: Value,
         ctx: &CallContext,
     ) -> Result<CallOutcome, RegistryError> {
-        let tool = self.get(name).await?;
+        self.require(&ctx.principal, Role::Call)?;
+        let tool = self.get_for(name, &ctx.principal).await?;
         let run = Run {
             tool: &tool,
             input: &args,
@@ -215,7 +227,7 @@ impl RegistryService {
             error_kind,
             duration_ms: elapsed_ms(run.started) as i64,
             request_id: run.ctx.request_id.clone(),
-            caller: run.ctx.caller.clone(),
+            caller: run.ctx.principal.id.clone(),
         };
         match self.log.record(rec).await {
             Ok(id) => id,

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream};
 
 use super::{RegistryError, RegistryService};
-use crate::domain::{ListQuery, Tool, encode_cursor};
+use crate::domain::{ListQuery, Principal, Tool, ToolFacts, ToolScope, encode_cursor};
 use crate::store::{SearchFilter, Store, StoreError, ToolSummary};
 
 /// How many tools a streamed listing reads from the store at a time: what bounds its memory.
@@ -28,6 +29,9 @@ pub trait Listed: Send + Sized + 'static {
     /// The key the listing is ordered by and its cursor made from.
     fn name(&self) -> &str;
 
+    /// Whether a caller with `scope` may see it.
+    fn visible_to(&self, scope: &ToolScope) -> bool;
+
     /// A keyset page from the store.
     fn page<'a>(
         store: &'a dyn Store,
@@ -40,6 +44,10 @@ pub trait Listed: Send + Sized + 'static {
 impl Listed for Tool {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn visible_to(&self, scope: &ToolScope) -> bool {
+        scope.permits_tool(self)
     }
 
     fn page<'a>(
@@ -57,6 +65,16 @@ impl Listed for ToolSummary {
         &self.name
     }
 
+    fn visible_to(&self, scope: &ToolScope) -> bool {
+        let has_tag = |t: &str| self.tags.iter().any(|x| x == t);
+        scope.permits(&ToolFacts {
+            name: &self.name,
+            category: &self.category,
+            has_tag: &has_tag,
+            server: self.server.as_deref(),
+        })
+    }
+
     fn page<'a>(
         store: &'a dyn Store,
         filter: &'a SearchFilter,
@@ -71,7 +89,11 @@ impl RegistryService {
     /// Lists tools in name order: one page when `q.limit` is given, otherwise everything
     /// after `q.after`, streamed.
     #[tracing::instrument(skip_all, fields(list.limit = q.limit))]
-    pub async fn list_tools<T: Listed>(&self, q: &ListQuery) -> Result<Listing<T>, RegistryError> {
+    pub async fn list_tools<T: Listed>(
+        &self,
+        q: &ListQuery,
+        who: &Principal,
+    ) -> Result<Listing<T>, RegistryError> {
         let filter = SearchFilter {
             category: q.category.clone(),
             tags: q.tags.clone(),
@@ -79,10 +101,18 @@ impl RegistryService {
         let after = q.after.as_ref().map(|name| name.as_str());
         let Some(limit) = q.limit.map(|l| l as usize) else {
             let first = T::page(&*self.store, &filter, after, STREAM_BATCH).await?;
-            return Ok(Listing::All(batches(self.store.clone(), filter, first)));
+            let all = batches(self.store.clone(), filter, first);
+            if who.tools.is_everything() {
+                return Ok(Listing::All(all));
+            }
+            let scope = who.tools.clone();
+            return Ok(Listing::All(Box::pin(all.map(move |batch| {
+                batch.map(|b| b.into_iter().filter(|t| t.visible_to(&scope)).collect())
+            }))));
         };
         // One more than asked: whether it comes says whether there is a next page.
-        let mut items = T::page(&*self.store, &filter, after, limit as i64 + 1).await?;
+        let mut items =
+            visible_page::<T>(&*self.store, &filter, after, limit + 1, &who.tools).await?;
         let next = (items.len() > limit).then(|| {
             items.truncate(limit);
             encode_cursor(items[limit - 1].name())
@@ -95,13 +125,46 @@ impl RegistryService {
         &self,
         after: Option<&str>,
         limit: u32,
+        who: &Principal,
     ) -> Result<Vec<Tool>, RegistryError> {
-        Ok(self.store.list_tools_after(after, i64::from(limit)).await?)
+        if who.tools.is_everything() {
+            return Ok(self.store.list_tools_after(after, i64::from(limit)).await?);
+        }
+        let all = SearchFilter::default();
+        visible_page(&*self.store, &all, after, limit as usize, &who.tools).await
     }
 
     /// Each category with its number of tools, largest first.
     pub async fn categories(&self) -> Result<Vec<(String, i64)>, RegistryError> {
         Ok(self.store.category_counts().await?)
+    }
+}
+
+/// Up to `want` tools after `after` that `scope` permits: pages are read until enough pass
+/// or the catalogue ends, so a caller with a narrow set still gets full pages.
+async fn visible_page<T: Listed>(
+    store: &dyn Store,
+    filter: &SearchFilter,
+    after: Option<&str>,
+    want: usize,
+    scope: &ToolScope,
+) -> Result<Vec<T>, RegistryError> {
+    if scope.is_everything() {
+        return Ok(T::page(store, filter, after, want as i64).await?);
+    }
+    let read = (want as i64).max(STREAM_BATCH);
+    let mut out = Vec::with_capacity(want);
+    let mut cursor = after.map(str::to_owned);
+    loop {
+        let page = T::page(store, filter, cursor.as_deref(), read).await?;
+        let last = page.last().map(|t| t.name().to_owned());
+        let ended = (page.len() as i64) < read;
+        out.extend(page.into_iter().filter(|t| t.visible_to(scope)));
+        if out.len() >= want || ended || last.is_none() {
+            out.truncate(want);
+            return Ok(out);
+        }
+        cursor = last;
     }
 }
 

@@ -1,6 +1,6 @@
 //! Errors of the registry's use cases. `http::problem` maps them to problem+json.
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Role};
 use crate::embedding::EmbeddingError;
 use crate::executor::{ExecError, Violation};
 use crate::store::StoreError;
@@ -57,6 +57,19 @@ pub enum RegistryError {
     /// No execution with this id.
     #[error("no execution with id {0}")]
     ExecutionNotFound(i64),
+    /// The caller's role does not include what the use case needs.
+    #[error("this needs the `{}` role; the caller has `{}`", needed.as_str(), has.as_str())]
+    Forbidden { needed: Role, has: Role },
+    #[error("invalid key definition")]
+    KeyInvalid(Vec<FieldError>),
+    /// Keys cannot be made on a registry that checks none.
+    #[error("API keys are not checked on this registry")]
+    KeysNeedAuth,
+    #[error("no active key with id {0:?}")]
+    KeyNotFound(String),
+    /// A presented key could not be checked: the database did not answer.
+    #[error("the key could not be checked: {0}")]
+    KeyStoreUnavailable(String),
 }
 
 impl From<StoreError> for RegistryError {

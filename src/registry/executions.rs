@@ -5,7 +5,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{RegistryError, RegistryService};
-use crate::store::{OutcomeFilter, StoredExecution};
+use crate::domain::Principal;
+use crate::store::{HistoryFilter, StoredExecution};
 
 /// A page of history, newest first.
 #[derive(Debug, Serialize)]
@@ -31,12 +32,18 @@ pub struct ToolStats {
 }
 
 impl RegistryService {
-    /// A tool has history to show if it is registered or once was.
-    async fn require_history_owner(&self, name: &str) -> Result<(), RegistryError> {
-        if self.store.get_tool(name).await?.is_some() || self.store.has_executions(name).await? {
-            Ok(())
-        } else {
-            Err(RegistryError::NotFound(name.to_owned()))
+    /// A tool has history to show if it is registered or once was. A caller with a tool set
+    /// sees the history of the registered tools in its set only (a deleted tool's category
+    /// and tags are gone, so the set cannot be checked).
+    async fn require_history_owner(
+        &self,
+        name: &str,
+        who: &Principal,
+    ) -> Result<(), RegistryError> {
+        match self.store.get_tool(name).await? {
+            Some(tool) => self.visible(who, tool).map(drop),
+            None if who.tools.is_everything() && self.store.has_executions(name).await? => Ok(()),
+            None => Err(RegistryError::NotFound(name.to_owned())),
         }
     }
 
@@ -44,14 +51,15 @@ impl RegistryService {
     pub async fn executions(
         &self,
         name: &str,
-        outcome: &OutcomeFilter,
+        filter: &HistoryFilter,
         cursor: Option<i64>,
         limit: u32,
+        who: &Principal,
     ) -> Result<ExecutionPage, RegistryError> {
-        self.require_history_owner(name).await?;
+        self.require_history_owner(name, who).await?;
         let mut items = self
             .store
-            .list_executions(name, outcome, cursor, i64::from(limit) + 1)
+            .list_executions(name, filter, cursor, i64::from(limit) + 1)
             .await?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
@@ -62,17 +70,32 @@ impl RegistryService {
         Ok(ExecutionPage { items, next_cursor })
     }
 
-    /// One run by id.
-    pub async fn execution(&self, id: i64) -> Result<StoredExecution, RegistryError> {
-        self.store
+    /// One run by id; a run of a tool outside the caller's set is not found.
+    pub async fn execution(
+        &self,
+        id: i64,
+        who: &Principal,
+    ) -> Result<StoredExecution, RegistryError> {
+        let run = self
+            .store
             .get_execution(id)
             .await?
-            .ok_or(RegistryError::ExecutionNotFound(id))
+            .ok_or(RegistryError::ExecutionNotFound(id))?;
+        match self.require_history_owner(&run.tool_name, who).await {
+            Ok(()) => Ok(run),
+            Err(RegistryError::NotFound(_)) => Err(RegistryError::ExecutionNotFound(id)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Calls, success rate and duration percentiles of `name` over the last `window`.
-    pub async fn stats(&self, name: &str, window: Duration) -> Result<ToolStats, RegistryError> {
-        self.require_history_owner(name).await?;
+    pub async fn stats(
+        &self,
+        name: &str,
+        window: Duration,
+        who: &Principal,
+    ) -> Result<ToolStats, RegistryError> {
+        self.require_history_owner(name, who).await?;
         let s = self
             .store
             .execution_stats(name, window.as_secs() as i64)

@@ -1,5 +1,6 @@
 //! `RegistryService`: the one place that knows the use cases. REST and MCP both call it.
 
+mod access;
 mod bulk;
 mod call;
 mod catalog;
@@ -7,6 +8,7 @@ mod error;
 mod executions;
 mod history;
 mod index;
+mod keys;
 mod outcome;
 mod search;
 mod seed;
@@ -24,6 +26,7 @@ pub use error::RegistryError;
 pub use executions::{ExecutionPage, ToolStats};
 pub use history::{ExecutionLog, LogError};
 pub use index::{IndexStatus, LiveIndex, index_doc};
+pub use keys::{CreatedKey, KEY_CACHE_TTL};
 pub use outcome::CallErrorKind;
 pub use search::{Candidate, Explain, Hit, Ranked, rank};
 pub use seed::Seeded;
@@ -34,7 +37,8 @@ pub use crate::domain::FindQuery;
 
 use crate::config::{Config, ExecutionConfig};
 use crate::domain::{
-    Embedding, FieldError, NewTool, SearchMethod, Tool, ToolName, ToolPatch, restore_redacted,
+    Embedding, FieldError, NewTool, Principal, SearchMethod, Tool, ToolName, ToolPatch,
+    restore_redacted,
 };
 use crate::embedding::{Embedder, InputKind};
 use crate::executor::Executor;
@@ -51,6 +55,8 @@ pub struct RegistryService {
     log: ExecutionLog,
     rankings: Arc<search::Rankings>,
     upstreams: Upstreams,
+    permitted: Arc<access::Permitted>,
+    keys: keys::KeyCache,
 }
 
 impl RegistryService {
@@ -74,6 +80,8 @@ impl RegistryService {
             log,
             rankings: Arc::new(search::Rankings::new(cfg.search.cache_size)),
             upstreams: Upstreams::default(),
+            permitted: Arc::new(access::Permitted::new()),
+            keys: keys::key_cache(),
         }
     }
 
@@ -264,18 +272,21 @@ impl RegistryService {
     /// Search: by embedding, by full text, or both fused (`q.method`), best first. Only tools
     /// with cosine similarity ≥ `q.threshold` are returned, whatever the method.
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
-    pub async fn find(&self, q: &FindQuery) -> Result<Vec<Hit>, RegistryError> {
+    pub async fn find(&self, q: &FindQuery, who: &Principal) -> Result<Vec<Hit>, RegistryError> {
         let index = self.index.ready().await?;
         // Read before searching: a change applied meanwhile moves the generation on, so the
         // ranking below is never served for a later state of the index.
-        let key = search::RankingKey::new(q, index.generation());
+        let key = search::RankingKey::new(q, &who.tools, index.generation());
         if let Some(ranked) = self.rankings.get(&key) {
             return self.with_tools(ranked.to_vec()).await;
         }
         let embedding = self.embedder.embed_one(&q.query, InputKind::Query).await?;
+        // The caller's tool set is a filter inside the search, before `limit`: a caller
+        // still gets `limit` tools of its own.
         let filter = IndexFilter {
             category: q.category.clone(),
             tags: q.tags.clone().unwrap_or_default(),
+            allowed: self.permitted.ids(&index, &who.tools),
         };
         let gather = search::Gather {
             embedding: embedding.as_slice(),
@@ -293,18 +304,22 @@ impl RegistryService {
     }
 
     /// The tools nearest to `name`, excluding itself.
-    pub async fn similar(&self, name: &str, limit: u32) -> Result<Vec<Hit>, RegistryError> {
-        let tool = self.get(name).await?;
+    pub async fn similar(
+        &self,
+        name: &str,
+        limit: u32,
+        who: &Principal,
+    ) -> Result<Vec<Hit>, RegistryError> {
+        let tool = self.get_for(name, who).await?;
         let index = self.index.ready().await?;
         let Some(vector) = index.vector(tool.id) else {
             return Ok(vec![]);
         };
-        let nearest = index.vector_top_k(
-            &vector,
-            &IndexFilter::default(),
-            limit as usize,
-            Some(tool.id),
-        );
+        let filter = IndexFilter {
+            allowed: self.permitted.ids(&index, &who.tools),
+            ..IndexFilter::default()
+        };
+        let nearest = index.vector_top_k(&vector, &filter, limit as usize, Some(tool.id));
         let ranked = nearest
             .into_iter()
             .filter(|(_, similarity)| similarity.is_finite())

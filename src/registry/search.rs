@@ -82,10 +82,12 @@ pub(super) struct RankingKey {
     method: (&'static str, u32),
     category: Option<String>,
     tags: Option<Vec<String>>,
+    /// The caller's tool set: callers with different sets get different rankings.
+    tools: crate::domain::ToolScope,
 }
 
 impl RankingKey {
-    pub(super) fn new(q: &FindQuery, generation: u64) -> Self {
+    pub(super) fn new(q: &FindQuery, tools: &crate::domain::ToolScope, generation: u64) -> Self {
         let param = match q.method {
             SearchMethod::Hybrid(Fusion::Weighted { vector_weight }) => vector_weight.to_bits(),
             SearchMethod::Hybrid(Fusion::Rrf { k }) => k.to_bits(),
@@ -99,6 +101,7 @@ impl RankingKey {
             method: (q.method.label(), param),
             category: q.category.clone(),
             tags: q.tags.clone(),
+            tools: tools.clone(),
         }
     }
 }

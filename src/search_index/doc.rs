@@ -28,6 +28,8 @@ pub struct IndexDoc {
     pub examples: String,
     /// The input schema's parameter names (split) and their descriptions.
     pub parameters: String,
+    /// The upstream server the tool came from, for callers' tool sets.
+    pub server: Option<String>,
     pub embedding: Option<Vec<f32>>,
 }
 
@@ -52,6 +54,7 @@ impl IndexDoc {
             long_description: split_identifier(tool.long_description.as_deref().unwrap_or("")),
             examples: join(&tool.examples),
             parameters: schema_words(&tool.input_schema),
+            server: crate::domain::upstream_of(&tool.config).map(|(s, _)| s.to_owned()),
             embedding: embedding.map(|e| e.as_slice().to_vec()),
         }
     }
@@ -168,6 +171,7 @@ mod tests {
             long_description: String::new(),
             examples: String::new(),
             parameters: "city".into(),
+            server: None,
             embedding: Some(vec![0.25, -0.5, 1.0]),
         }
     }

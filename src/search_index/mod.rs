@@ -11,6 +11,7 @@
 
 mod codes;
 mod doc;
+mod held;
 mod kernels;
 mod text;
 mod vectors;
@@ -19,6 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 pub use doc::{IndexDoc, schema_words};
+pub use held::AllowedIds;
+
+use held::Held;
 
 use text::TextIndex;
 use vectors::Vectors;
@@ -36,11 +40,20 @@ pub enum IndexError {
     },
 }
 
-/// Restricts a search to one category and to tools carrying every given tag.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Restricts a search to one category, to tools carrying every given tag and, for a caller
+/// with a tool set, to the tools it permits ([`SearchIndex::allowed`]).
+#[derive(Debug, Clone, Default)]
 pub struct IndexFilter {
     pub category: Option<String>,
     pub tags: Vec<String>,
+    pub allowed: Option<std::sync::Arc<AllowedIds>>,
+}
+
+impl IndexFilter {
+    /// Whether anything is filtered out.
+    fn restricts(&self) -> bool {
+        self.category.is_some() || !self.tags.is_empty() || self.allowed.is_some()
+    }
 }
 
 /// One change to apply.
@@ -68,8 +81,8 @@ pub struct SearchIndex {
     dimension: usize,
     text: TextIndex,
     vectors: RwLock<Vectors>,
-    /// Each tool's name and [`IndexDoc::fingerprint`], by id.
-    names: RwLock<std::collections::HashMap<i64, (Box<str>, u64)>>,
+    /// Each tool's name, [`IndexDoc::fingerprint`] and tool-set facts, by id.
+    names: RwLock<Held>,
     /// The wrapping sum of the fingerprints of the tools held (see [`SearchIndex::digest`]).
     digest: AtomicU64,
     /// One batch at a time, so the text and vector sides apply batches in the same order.
@@ -144,7 +157,7 @@ impl SearchIndex {
             // only writer, and it updates `names` last).
             let commit = !self.bulk.load(Ordering::Acquire);
             self.text
-                .apply(&upserts, &removals, |id| names.contains_key(&id), commit)?;
+                .apply(&upserts, &removals, |id| names.contains(id), commit)?;
         }
         {
             let mut v = self.vectors.write().unwrap_or_else(|e| e.into_inner());
@@ -163,13 +176,13 @@ impl SearchIndex {
             let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
             let mut digest = self.digest.load(Ordering::Acquire);
             for id in &removals {
-                if let Some((_, old)) = names.remove(id) {
+                if let Some(old) = names.remove(*id) {
                     digest = digest.wrapping_sub(old);
                 }
             }
             for doc in &upserts {
                 let print = doc.fingerprint();
-                if let Some((_, old)) = names.insert(doc.id, (doc.name.as_str().into(), print)) {
+                if let Some(old) = names.insert(doc, print) {
                     digest = digest.wrapping_sub(old);
                 }
                 digest = digest.wrapping_add(print);
@@ -222,8 +235,8 @@ impl SearchIndex {
         self.names
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .map(|(name, _)| name.clone())
+            .name(id)
+            .map(Into::into)
     }
 
     /// An order-independent hash of every tool the index holds (the wrapping sum of their
@@ -264,6 +277,15 @@ impl SearchIndex {
     /// what was computed from it.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// The tools `scope` permits, for [`IndexFilter::allowed`]: a pass over every tool, so a
+    /// caller computes it once per [`SearchIndex::generation`] and keeps it.
+    pub fn allowed(&self, scope: &crate::domain::ToolScope) -> AllowedIds {
+        self.names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .allowed(scope)
     }
 
     /// The `k` tools whose text best matches `query` (any word may match), with their BM25

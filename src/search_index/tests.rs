@@ -14,6 +14,7 @@ fn doc(id: i64, name: &str, description: &str, category: &str, tags: &[&str]) ->
         long_description: String::new(),
         examples: String::new(),
         parameters: String::new(),
+        server: None,
         embedding: None,
     }
 }
@@ -51,6 +52,7 @@ fn vector_ids(index: &SearchIndex, q: &[f32], filter: &IndexFilter, k: usize) ->
 const ALL: IndexFilter = IndexFilter {
     category: None,
     tags: vec![],
+    allowed: None,
 };
 
 #[test]
@@ -98,10 +100,12 @@ fn filters_return_k_results_when_that_many_match() {
     let finance = IndexFilter {
         category: Some("finance".into()),
         tags: vec![],
+        allowed: None,
     };
     let live_fx = IndexFilter {
         category: Some("finance".into()),
         tags: vec!["live".into(), "fx".into()],
+        allowed: None,
     };
     assert_eq!(text_ids(&index, "weather", &finance, 5).len(), 5);
     assert_eq!(vector_ids(&index, &[1.0, 0.0], &finance, 5).len(), 5);
@@ -110,6 +114,7 @@ fn filters_return_k_results_when_that_many_match() {
     let unknown = IndexFilter {
         category: Some("nowhere".into()),
         tags: vec![],
+        allowed: None,
     };
     assert!(text_ids(&index, "weather", &unknown, 5).is_empty());
     assert!(vector_ids(&index, &[1.0, 0.0], &unknown, 5).is_empty());
@@ -135,6 +140,7 @@ fn upsert_replaces_a_tool_on_both_sides() {
     let b = IndexFilter {
         category: Some("b".into()),
         tags: vec![],
+        allowed: None,
     };
     assert_eq!(index.vector_top_k(&[0.0, 1.0], &b, 10, None)[0].0, 1);
     assert!((index.vector_top_k(&[0.0, 1.0], &ALL, 1, None)[0].1 - 1.0).abs() < 1e-6);
@@ -272,6 +278,7 @@ fn a_filter_sees_every_labelled_row_after_batches_of_upserts() {
     let rare = IndexFilter {
         category: Some("rare".into()),
         tags: vec![],
+        allowed: None,
     };
     assert_eq!(index.vector_top_k(&[1.0, 0.0], &rare, 200, None).len(), 100);
 }

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{FilterCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -271,6 +271,9 @@ impl TextIndex {
             }))
             .collect();
         let any_word = BooleanQuery::new(any_word);
+        if filter.allowed.as_ref().is_some_and(|a| a.is_empty()) {
+            return Ok(vec![]);
+        }
         let query: Box<dyn Query> = if filter.category.is_none() && filter.tags.is_empty() {
             Box::new(any_word)
         } else {
@@ -291,7 +294,18 @@ impl TextIndex {
             Box::new(BooleanQuery::new(clauses))
         };
         let searcher = self.reader.searcher();
-        let hits = searcher.search(&*query, &TopDocs::with_limit(k).order_by_score())?;
+        let top = TopDocs::with_limit(k).order_by_score();
+        let hits = match &filter.allowed {
+            None => searcher.search(&*query, &top)?,
+            // A caller's tool set: tools outside it are left out before the top k are taken,
+            // so the caller still gets k of its own.
+            Some(allowed) => {
+                let allowed = allowed.clone();
+                let only =
+                    FilterCollector::new("id".to_owned(), move |id: i64| allowed.contains(id), top);
+                searcher.search(&*query, &only)?
+            }
+        };
         let mut out = Vec::with_capacity(hits.len());
         for (score, address) in hits {
             let ids = searcher

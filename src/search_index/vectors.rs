@@ -221,7 +221,7 @@ impl Vectors {
         };
         let query = unit(query);
         let mut top = TopK::new(k);
-        let filtered = filter.category.is_some() || !filter.tags.is_empty();
+        let filtered = filter.restricts();
         if filtered {
             // A narrow filter leaves few rows: scoring them all is exact and costs less than
             // a pass over every code.
@@ -312,10 +312,15 @@ impl Vectors {
             .iter()
             .map(|t| self.labels.get(t.as_str()).copied())
             .collect::<Option<Vec<u32>>>()?;
+        let allowed = filter.allowed.clone();
+        if allowed.as_ref().is_some_and(|a| a.is_empty()) {
+            return None;
+        }
         Some(move |i: usize| {
             category.is_none_or(|c| c == self.category[i])
                 && tags.iter().all(|t| self.tags[i].binary_search(t).is_ok())
                 && Some(self.ids[i]) != exclude
+                && allowed.as_ref().is_none_or(|a| a.contains(self.ids[i]))
         })
     }
 }
@@ -395,6 +400,7 @@ mod tests {
         let only_c = IndexFilter {
             category: Some("c".into()),
             tags: vec![],
+            allowed: None,
         };
         assert_eq!(v.len(), 2);
         assert_eq!(ids(v.nearest(&[1.0, 0.0], &only_c, 3, None)), [3]);
@@ -435,6 +441,7 @@ mod tests {
         let only_a = IndexFilter {
             category: Some("a".into()),
             tags: vec![],
+            allowed: None,
         };
         for q in clustered(10, 37, 2) {
             for filter in [&IndexFilter::default(), &only_a] {

@@ -7,6 +7,7 @@
 //! Errors become [`StoreError`] here, so a unique-key violation reaches the registry as
 //! `Conflict`, never as a raw database error.
 
+mod key_rows;
 mod paging;
 mod postgres;
 mod scratch;
@@ -23,13 +24,13 @@ use secrecy::ExposeSecret;
 pub use postgres::{PgStore, TOOLS_CHANGED_CHANNEL};
 pub use scratch::ScratchDatabase;
 pub use types::{
-    BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, IndexRow,
-    MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError, StoredEmbedding,
-    StoredExecution, ToolSummary, embedding_is_current,
+    BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, HistoryFilter,
+    IndexRow, MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError,
+    StoredEmbedding, StoredExecution, ToolSummary, embedding_is_current,
 };
 
 use crate::config::DatabaseConfig;
-use crate::domain::{Embedding, NewServer, NewTool, Tool, UpstreamServer};
+use crate::domain::{Embedding, ManagedKey, NewServer, NewTool, Tool, UpstreamServer};
 
 /// Opens the store `cfg.url` names (lazily: nothing is connected until first use).
 pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
@@ -175,7 +176,7 @@ pub trait Store: Send + Sync {
     async fn list_executions(
         &self,
         tool_name: &str,
-        outcome: &OutcomeFilter,
+        filter: &HistoryFilter,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<StoredExecution>, StoreError>;
@@ -186,7 +187,7 @@ pub trait Store: Send + Sync {
         tool_name: &str,
         limit: i64,
     ) -> Result<Vec<StoredExecution>, StoreError> {
-        self.list_executions(tool_name, &OutcomeFilter::All, None, limit)
+        self.list_executions(tool_name, &HistoryFilter::default(), None, limit)
             .await
     }
 
@@ -252,6 +253,22 @@ pub trait Store: Send + Sync {
         rows: &[(&ReindexRow, &Embedding, &str)],
         model: &str,
     ) -> Result<u64, StoreError>;
+
+    /// Stores a managed key under the digest of its secret.
+    async fn insert_key(&self, key: &ManagedKey, digest: &str) -> Result<(), StoreError>;
+
+    /// Every managed key, newest first, revoked ones included.
+    async fn list_keys(&self) -> Result<Vec<ManagedKey>, StoreError>;
+
+    /// The managed key whose secret has this digest (hex SHA-256), revoked or not.
+    async fn key_by_digest(&self, digest: &str) -> Result<Option<ManagedKey>, StoreError>;
+
+    /// Revokes an active key; `false` if there is no active key with this id.
+    async fn revoke_key(
+        &self,
+        id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Implements [`Store`] for a backend whose data methods are inherent methods of the same
@@ -324,8 +341,8 @@ macro_rules! forward_store_methods {
             async fn insert_executions(&self, recs: &[$crate::store::ExecutionRecord]) -> Result<Vec<i64>, $crate::store::StoreError> {
                 <$t>::insert_executions(self, recs).await
             }
-            async fn list_executions(&self, tool_name: &str, outcome: &$crate::store::OutcomeFilter, before: Option<i64>, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
-                <$t>::list_executions(self, tool_name, outcome, before, limit).await
+            async fn list_executions(&self, tool_name: &str, filter: &$crate::store::HistoryFilter, before: Option<i64>, limit: i64) -> Result<Vec<$crate::store::StoredExecution>, $crate::store::StoreError> {
+                <$t>::list_executions(self, tool_name, filter, before, limit).await
             }
             async fn get_execution(&self, id: i64) -> Result<Option<$crate::store::StoredExecution>, $crate::store::StoreError> {
                 <$t>::get_execution(self, id).await
@@ -371,6 +388,18 @@ macro_rules! forward_store_methods {
             }
             async fn set_embeddings(&self, rows: &[(&$crate::store::ReindexRow, &$crate::domain::Embedding, &str)], model: &str) -> Result<u64, $crate::store::StoreError> {
                 <$t>::set_embeddings(self, rows, model).await
+            }
+            async fn insert_key(&self, key: &$crate::domain::ManagedKey, digest: &str) -> Result<(), $crate::store::StoreError> {
+                <$t>::insert_key(self, key, digest).await
+            }
+            async fn list_keys(&self) -> Result<Vec<$crate::domain::ManagedKey>, $crate::store::StoreError> {
+                <$t>::list_keys(self).await
+            }
+            async fn key_by_digest(&self, digest: &str) -> Result<Option<$crate::domain::ManagedKey>, $crate::store::StoreError> {
+                <$t>::key_by_digest(self, digest).await
+            }
+            async fn revoke_key(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
+                <$t>::revoke_key(self, id, at).await
             }
         }
     };

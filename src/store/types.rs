@@ -107,6 +107,8 @@ pub struct ToolSummary {
     pub input_schema: Box<RawValue>,
     pub version: String,
     pub created_at: DateTime<Utc>,
+    /// The upstream server the tool came from (its `config.upstream.server`).
+    pub server: Option<String>,
 }
 
 /// One finished call, to be written to the history.
@@ -149,6 +151,23 @@ pub enum OutcomeFilter {
     Failure,
     /// Failures of one kind (`tool_error`, `timeout`, ...).
     Kind(String),
+}
+
+/// Which rows a history listing keeps: an outcome, and optionally one caller's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryFilter {
+    pub outcome: OutcomeFilter,
+    /// `key:<id>` or `oidc:<subject>`, as recorded.
+    pub caller: Option<String>,
+}
+
+impl Default for HistoryFilter {
+    fn default() -> Self {
+        Self {
+            outcome: OutcomeFilter::All,
+            caller: None,
+        }
+    }
 }
 
 /// Call figures over a window.

@@ -7,9 +7,10 @@ use serde_json::{Value, json};
 
 const ADMIN: &str = "admin-key-0123456789abcdef";
 const READ: &str = "read-key-0123456789abcdef";
+const CALL: &str = "call-key-0123456789abcdef";
 
 fn keys() -> String {
-    format!("{ADMIN}:admin,{READ}:read")
+    format!("{ADMIN}:admin,{READ}:read,{CALL}:call")
 }
 
 /// Every (method, path) the API description lists, with `{name}` filled in.
@@ -28,16 +29,29 @@ async fn documented_routes(app: &crate::common::TestApp) -> Vec<(Method, String)
     routes
 }
 
-fn needs_admin(method: &Method, path: &str) -> bool {
-    // Upstream servers are an operator's: reading them needs `admin` too.
-    if path == "/servers" || path.starts_with("/servers/") {
-        return true;
+/// The role each route needs, as README documents it (written out here, not read from the
+/// service's own table, so a change to the table shows up as a failure).
+fn needed_role(method: &Method, path: &str) -> &'static str {
+    // Upstream servers and keys are an operator's: reading them needs `admin` too.
+    let operator = ["/servers", "/keys"];
+    if operator
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    {
+        return "admin";
     }
-    !(path == "/mcp" || path.starts_with("/mcp/") || method == Method::GET)
+    if path == "/mcp/call_tool" {
+        return "call";
+    }
+    if path == "/mcp" || path.starts_with("/mcp/") || method == Method::GET {
+        "read"
+    } else {
+        "admin"
+    }
 }
 
 fn is_public(path: &str) -> bool {
-    ["/health", "/ready"].contains(&path)
+    ["/health", "/ready"].contains(&path) || path.starts_with("/.well-known/")
 }
 
 async fn send(app: &crate::common::TestApp, method: &Method, path: &str, key: Option<&str>) -> u16 {
@@ -54,9 +68,10 @@ async fn send(app: &crate::common::TestApp, method: &Method, path: &str, key: Op
 #[tokio::test]
 async fn every_route_enforces_the_auth_matrix() {
     let app = spawn_app_with(&[("API_KEYS", &keys())]).await;
+    let roles = [("read", READ), ("call", CALL), ("admin", ADMIN)];
+    let rank = |r: &str| roles.iter().position(|(n, _)| *n == r).unwrap();
     for (method, path) in documented_routes(&app).await {
         let anonymous = send(&app, &method, &path, None).await;
-        let read = send(&app, &method, &path, Some(READ)).await;
         if is_public(&path) {
             assert!(
                 anonymous != 401 && anonymous != 403,
@@ -65,16 +80,44 @@ async fn every_route_enforces_the_auth_matrix() {
             continue;
         }
         assert_eq!(anonymous, 401, "{method} {path} without a key");
-        if needs_admin(&method, &path) {
-            assert_eq!(read, 403, "{method} {path} with a read key");
-        } else {
-            assert!(read != 401 && read != 403, "{method} {path} read: {read}");
+        let needed = rank(needed_role(&method, &path));
+        for (i, (role, key)) in roles.iter().enumerate() {
+            let status = send(&app, &method, &path, Some(key)).await;
+            if i < needed {
+                assert_eq!(status, 403, "{method} {path} with a {role} key");
+            } else {
+                assert!(
+                    status != 401 && status != 403,
+                    "{method} {path} {role}: {status}"
+                );
+            }
         }
-        let admin = send(&app, &method, &path, Some(ADMIN)).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn over_mcp_a_read_key_lists_and_finds_but_only_a_call_key_calls() {
+    let app = spawn_app_with(&[("API_KEYS", &keys())]).await;
+    let add = json!({"name": "calculator", "arguments": {"operation": "add", "a": 1, "b": 2}});
+    for (key, may_call) in [(READ, false), (CALL, true), (ADMIN, true)] {
+        let listed = app
+            .mcp_as(Some(key), "2025-11-25", "tools/list", json!({}))
+            .await;
         assert!(
-            admin != 401 && admin != 403,
-            "{method} {path} admin: {admin}"
+            listed["result"]["tools"]
+                .as_array()
+                .is_some_and(|t| !t.is_empty()),
+            "{listed}"
         );
+        let called = app
+            .mcp_as(Some(key), "2025-11-25", "tools/call", add.clone())
+            .await;
+        let failed = called["result"]["isError"].as_bool().unwrap_or(false);
+        assert_eq!(!failed, may_call, "{called}");
+        if !may_call {
+            assert!(called.to_string().contains("`call` role"), "{called}");
+        }
     }
     app.stop().await;
 }
@@ -318,7 +361,7 @@ async fn metrics_parse_as_prometheus_text_and_count_what_happened() {
         let resp = app
             .client
             .post(app.url("/mcp/call_tool"))
-            .bearer_auth(READ)
+            .bearer_auth(CALL)
             .json(&call)
             .send()
             .await

@@ -13,8 +13,8 @@ use toolbox::Config;
 use toolbox::domain::{Embedding, NewTool, ToolPatch};
 use toolbox::embedding::BuiltinEmbedder;
 use toolbox::store::{
-    self, BulkItem, ChangesSince, ExecutionRecord, OutcomeFilter, SearchFilter, Store, StoreError,
-    StoredEmbedding,
+    self, BulkItem, ChangesSince, ExecutionRecord, HistoryFilter, OutcomeFilter, SearchFilter,
+    Store, StoreError, StoredEmbedding,
 };
 
 const DIM: usize = 64;
@@ -55,6 +55,8 @@ contract!(
     bulk_upsert_writes_every_item,
     a_write_reaches_the_change_stream,
     the_store_names_its_backend_and_pool,
+    managed_keys_are_stored_by_digest_listed_and_revoked_once,
+    the_history_filters_by_caller,
 );
 
 fn config(url: &str) -> toolbox::config::DatabaseConfig {
@@ -309,7 +311,7 @@ async fn executions_are_recorded_listed_by_cursor_and_counted(store: Arc<dyn Sto
         .unwrap();
     assert!(ids[0] < ids[1] && ids[1] < third);
     let page = store
-        .list_executions("t", &OutcomeFilter::All, None, 2)
+        .list_executions("t", &HistoryFilter::default(), None, 2)
         .await
         .unwrap();
     assert_eq!(
@@ -317,12 +319,20 @@ async fn executions_are_recorded_listed_by_cursor_and_counted(store: Arc<dyn Sto
         [third, ids[1]]
     );
     let next = store
-        .list_executions("t", &OutcomeFilter::All, Some(ids[1]), 2)
+        .list_executions("t", &HistoryFilter::default(), Some(ids[1]), 2)
         .await
         .unwrap();
     assert_eq!(next.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[0]]);
     let failures = store
-        .list_executions("t", &OutcomeFilter::Failure, None, 10)
+        .list_executions(
+            "t",
+            &HistoryFilter {
+                outcome: OutcomeFilter::Failure,
+                caller: None,
+            },
+            None,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(failures.len(), 1);
@@ -392,4 +402,44 @@ async fn the_store_names_its_backend_and_pool(store: Arc<dyn Store>) {
     let usage = store.pool_usage();
     assert!(usage.idle <= usage.size);
     store.close().await;
+}
+
+async fn managed_keys_are_stored_by_digest_listed_and_revoked_once(store: Arc<dyn Store>) {
+    let key = toolbox::domain::ManagedKey {
+        id: "abc123def456".into(),
+        label: "ci".into(),
+        role: toolbox::domain::Role::Call,
+        tools: Some(toolbox::domain::ToolSetSpec {
+            allow: vec!["weather_*".into()],
+            deny: vec![],
+        }),
+        created_at: chrono::Utc::now(),
+        expires_at: None,
+        revoked_at: None,
+    };
+    store.insert_key(&key, "d1gest").await.unwrap();
+    let found = store.key_by_digest("d1gest").await.unwrap().unwrap();
+    assert_eq!((found.id.as_str(), found.role), ("abc123def456", key.role));
+    assert_eq!(found.tools, key.tools);
+    assert!(store.key_by_digest("other").await.unwrap().is_none());
+    assert_eq!(store.list_keys().await.unwrap().len(), 1);
+    assert!(store.revoke_key(&key.id, chrono::Utc::now()).await.unwrap());
+    assert!(!store.revoke_key(&key.id, chrono::Utc::now()).await.unwrap());
+    let revoked = store.key_by_digest("d1gest").await.unwrap().unwrap();
+    assert!(revoked.revoked_at.is_some());
+}
+
+async fn the_history_filters_by_caller(store: Arc<dyn Store>) {
+    let mut a = record("t", true, 1);
+    a.caller = Some("key:a".into());
+    let mut b = record("t", true, 1);
+    b.caller = Some("key:b".into());
+    store.insert_executions(&[a, b]).await.unwrap();
+    let only_b = HistoryFilter {
+        outcome: OutcomeFilter::All,
+        caller: Some("key:b".into()),
+    };
+    let rows = store.list_executions("t", &only_b, None, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].caller.as_deref(), Some("key:b"));
 }

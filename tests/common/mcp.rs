@@ -9,11 +9,26 @@ impl TestApp {
     /// `MCP-Protocol-Version` header, as a client does after the handshake) and returns the
     /// whole JSON-RPC response.
     pub async fn mcp(&self, version: &str, method: &str, params: Value) -> Value {
-        let resp = self
+        self.mcp_as(None, version, method, params).await
+    }
+
+    /// [`TestApp::mcp`] with `key` sent as `Authorization: Bearer`.
+    pub async fn mcp_as(
+        &self,
+        key: Option<&str>,
+        version: &str,
+        method: &str,
+        params: Value,
+    ) -> Value {
+        let mut req = self
             .client
             .post(self.url("/mcp"))
             .header("Accept", "application/json, text/event-stream")
-            .header("MCP-Protocol-Version", version)
+            .header("MCP-Protocol-Version", version);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        let resp = req
             .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
             .send()
             .await

@@ -1,27 +1,28 @@
-//! Who may call what: the one access table (method + path → required scope) and API-key
-//! identification, comparing key digests in constant time.
+//! Who may call what at the route level: the one access table (method + path → the role a
+//! route needs) and where a credential is read from. Which tools a caller sees, and whether it
+//! may call them, is the registry's to enforce (below REST and MCP alike).
 
 use axum::http::{HeaderMap, Method, header};
-use subtle::ConstantTimeEq;
 
-use crate::config::{ApiKey, Scope};
+use crate::domain::Role;
 
 /// What a request needs before it reaches its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Probes and the API description: no key.
+    /// Probes, the API description and the OAuth discovery documents: no credential.
     Public,
-    /// At least this scope.
-    Needs(Scope),
+    /// At least this role.
+    Needs(Role),
 }
 
-/// The access table. Routes added later are covered without edits: reads and the MCP
-/// endpoints need `read`, every other mutation needs `admin`. `/metrics` on the API port is a
-/// read like any other (it names tools and counts their calls, which a `read` key may see
-/// anyway); the `METRICS_PORT` listener is outside this table, for a scrape-only network.
+/// The access table. Routes added later are covered without edits: reads and the agent
+/// endpoints need `read` (calling a tool needs `call`, which the registry checks, since over
+/// MCP it is one method among others on one route), every other mutation needs `admin`.
+/// `/metrics` on the API port is a read like any other (it names tools and counts their
+/// calls); the `METRICS_PORT` listener is outside this table, for a scrape-only network.
 pub fn required_access(method: &Method, path: &str) -> Access {
     const PUBLIC: &[&str] = &["/health", "/ready", "/openapi.json", "/docs"];
-    if PUBLIC.contains(&path) || path.starts_with("/docs/") {
+    if PUBLIC.contains(&path) || path.starts_with("/docs/") || path.starts_with("/.well-known/") {
         return Access::Public;
     }
     // The console's pages and assets hold no registry data (their script reads it through
@@ -30,31 +31,28 @@ pub fn required_access(method: &Method, path: &str) -> Access {
     if read_only && crate::http::console::is_console_path(path) {
         return Access::Public;
     }
-    // Upstream servers are an operator's business: even reading them (URLs, header names,
-    // health) needs `admin`.
-    if path == "/servers" || path.starts_with("/servers/") {
-        return Access::Needs(Scope::Admin);
+    // Upstream servers and keys are an operator's business: even reading them (URLs, header
+    // names, health, who holds which key) needs `admin`.
+    let operator = ["/servers", "/keys"]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+    if operator {
+        return Access::Needs(Role::Admin);
+    }
+    // The REST call route is refused here already; over MCP, `tools/call` is one method on
+    // the shared `/mcp` route, so the registry checks the role (for REST too).
+    if path == "/mcp/call_tool" {
+        return Access::Needs(Role::Call);
     }
     let agent_route = path == "/mcp" || path.starts_with("/mcp/");
     if agent_route || matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        Access::Needs(Scope::Read)
+        Access::Needs(Role::Read)
     } else {
-        Access::Needs(Scope::Admin)
+        Access::Needs(Role::Admin)
     }
 }
 
-/// Who is calling.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Caller {
-    /// A configured key.
-    Key(ApiKey),
-    /// No key presented.
-    Anonymous,
-    /// A key was presented but matches none.
-    Unknown,
-}
-
-/// The key presented as `Authorization: Bearer …` or `X-API-Key: …`.
+/// The credential presented as `Authorization: Bearer …` or `X-API-Key: …`.
 pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(v) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
         return Some(v.trim());
@@ -62,22 +60,6 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = auth.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// Matches the presented key against every configured digest, without an early exit, so the
-/// time taken does not depend on which (if any) key matched.
-pub fn identify(keys: &[ApiKey], headers: &HeaderMap) -> Caller {
-    let Some(presented) = presented_key(headers) else {
-        return Caller::Anonymous;
-    };
-    let digest = crate::config::edge_digest(presented);
-    let mut found: Option<&ApiKey> = None;
-    for key in keys {
-        if bool::from(key.digest.ct_eq(&digest)) {
-            found = Some(key);
-        }
-    }
-    found.map_or(Caller::Unknown, |k| Caller::Key(k.clone()))
 }
 
 #[cfg(test)]
@@ -93,23 +75,35 @@ mod tests {
         );
         assert_eq!(
             required_access(&Method::GET, "/metrics"),
-            Access::Needs(Scope::Read)
+            Access::Needs(Role::Read)
         );
         assert_eq!(
             required_access(&Method::POST, "/mcp/call_tool"),
-            Access::Needs(Scope::Read)
+            Access::Needs(Role::Call)
+        );
+        assert_eq!(
+            required_access(&Method::POST, "/mcp"),
+            Access::Needs(Role::Read)
         );
         assert_eq!(
             required_access(&Method::GET, "/tools/x/stats"),
-            Access::Needs(Scope::Read)
+            Access::Needs(Role::Read)
         );
         assert_eq!(
             required_access(&Method::POST, "/tools/bulk"),
-            Access::Needs(Scope::Admin)
+            Access::Needs(Role::Admin)
         );
         assert_eq!(
             required_access(&Method::PATCH, "/anything/new"),
-            Access::Needs(Scope::Admin)
+            Access::Needs(Role::Admin)
+        );
+        assert_eq!(
+            required_access(&Method::GET, "/keys"),
+            Access::Needs(Role::Admin)
+        );
+        assert_eq!(
+            required_access(&Method::GET, "/.well-known/oauth-protected-resource"),
+            Access::Public
         );
     }
 
@@ -124,11 +118,11 @@ mod tests {
         }
         assert_eq!(
             required_access(&Method::POST, "/ui/tools"),
-            Access::Needs(Scope::Admin)
+            Access::Needs(Role::Admin)
         );
         assert_eq!(
             required_access(&Method::GET, "/uix"),
-            Access::Needs(Scope::Read)
+            Access::Needs(Role::Read)
         );
     }
 

@@ -23,25 +23,30 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::config::{ApiKey, EdgeConfig, Scope};
+use crate::auth::{AuthFailure, Authenticator};
+use crate::config::EdgeConfig;
+use crate::domain::{Principal, Role};
 use crate::http::ApiError;
-use auth::{Access, Caller};
+use auth::Access;
 use ratelimit::Limiter;
 
 pub use observe::REQUEST_ID;
 
 /// What the gate needs, built once from [`EdgeConfig`].
 struct Gate {
-    keys: Vec<ApiKey>,
+    auth: Arc<Authenticator>,
+    /// `AUTH_RESOURCE_URL`, for the challenge's `resource_metadata`.
+    resource_url: Option<String>,
     limiter: Option<Limiter>,
     trusted: Vec<IpNet>,
     timeout: Duration,
 }
 
 /// Wraps `router` (all of whose routes are already added) in the edge layers.
-pub fn apply(router: Router, cfg: &EdgeConfig) -> Router {
+pub fn apply(router: Router, cfg: &EdgeConfig, auth: Arc<Authenticator>) -> Router {
     let gate = Arc::new(Gate {
-        keys: cfg.api_keys.clone(),
+        auth,
+        resource_url: cfg.resource_url.clone(),
         limiter: cfg
             .rate_limit_per_second
             .map(|rate| Limiter::new(rate, cfg.rate_limit_burst)),
@@ -118,15 +123,19 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     Some(layer)
 }
 
-/// Authentication, rate limiting and the timeout, in that order.
-async fn guard(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
-    let Access::Needs(scope) = auth::required_access(req.method(), req.uri().path()) else {
+/// Authentication, rate limiting and the timeout, in that order. The caller, once known, is
+/// put in the request's extensions for the handlers ([`crate::http::Caller`]).
+async fn guard(State(gate): State<Arc<Gate>>, mut req: Request, next: Next) -> Response {
+    let Access::Needs(role) = auth::required_access(req.method(), req.uri().path()) else {
         return next.run(req).await;
     };
-    let caller = auth::identify(&gate.keys, req.headers());
+    let caller = gate
+        .auth
+        .authenticate(auth::presented_key(req.headers()))
+        .await;
     if let Some(limiter) = &gate.limiter {
         let bucket = match &caller {
-            Caller::Key(key) => format!("key:{}", key.id()),
+            Ok(Principal { id: Some(id), .. }) => id.clone(),
             _ => {
                 let peer = req
                     .extensions()
@@ -139,18 +148,20 @@ async fn guard(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Respo
             return too_many_requests(wait);
         }
     }
-    if !gate.keys.is_empty() {
-        match &caller {
-            Caller::Anonymous => return unauthorized("this route needs an API key", None),
-            Caller::Unknown => {
-                return unauthorized("the API key is not valid", Some("invalid_token"));
-            }
-            Caller::Key(key) if key.scope < scope => return forbidden(key, scope),
-            Caller::Key(key) => {
-                tracing::Span::current().record("auth.key", key.id());
-            }
+    let principal = match caller {
+        Ok(p) => p,
+        Err(failure) => {
+            let challenge = Challenge::new(&gate, req.headers());
+            return refused(failure, &challenge);
         }
+    };
+    if !principal.may(role) {
+        return forbidden(&principal, role);
     }
+    if let Some(id) = &principal.id {
+        tracing::Span::current().record("auth.key", id.as_str());
+    }
+    req.extensions_mut().insert(principal);
     match tokio::time::timeout(gate.timeout, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => {
@@ -169,36 +180,94 @@ async fn guard(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Respo
     }
 }
 
-fn unauthorized(detail: &str, error: Option<&str>) -> Response {
-    let challenge = match error {
-        Some(code) => format!("Bearer realm=\"toolbox\", error=\"{code}\""),
-        None => "Bearer realm=\"toolbox\"".to_owned(),
+/// What a 401 tells the client to do: with OIDC, where the protected-resource metadata is
+/// (RFC 9728) and which scope to ask for; without, to send an API key (and nothing that
+/// would start an OAuth flow).
+struct Challenge {
+    metadata: Option<String>,
+}
+
+impl Challenge {
+    fn new(gate: &Gate, headers: &axum::http::HeaderMap) -> Self {
+        let metadata = gate.auth.oidc().map(|_| {
+            let resource = crate::http::oauth::resource_url(gate.resource_url.as_deref(), headers);
+            crate::http::oauth::metadata_url(&resource)
+        });
+        Self { metadata }
+    }
+
+    fn header(&self, error: Option<&str>) -> String {
+        let mut parts = vec!["realm=\"toolbox\"".to_owned()];
+        if let Some(url) = &self.metadata {
+            parts.push(format!("resource_metadata=\"{url}\""));
+            parts.push(format!(
+                "scope=\"{}\"",
+                crate::http::oauth::scope_of(Role::Read)
+            ));
+        }
+        if let Some(code) = error {
+            parts.push(format!("error=\"{code}\""));
+        }
+        format!("Bearer {}", parts.join(", "))
+    }
+}
+
+fn refused(failure: AuthFailure, challenge: &Challenge) -> Response {
+    let how = if challenge.metadata.is_some() {
+        "send an OIDC access token or an API key as `Authorization: Bearer <token>` (or the key as `X-API-Key: <key>`)"
+    } else {
+        "send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`; this service has no OAuth authorization server"
     };
-    let mut resp = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "Unauthorized",
-        format!("{detail}: send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`"),
-    )
-    .into_response();
-    if let Ok(v) = HeaderValue::from_str(&challenge) {
+    let (status, detail, error) = match failure {
+        AuthFailure::Missing => (
+            StatusCode::UNAUTHORIZED,
+            format!("this route needs credentials: {how}"),
+            None,
+        ),
+        AuthFailure::Invalid(why) => (
+            StatusCode::UNAUTHORIZED,
+            format!("{why}: {how}"),
+            Some("invalid_token"),
+        ),
+        AuthFailure::NoRole(why) => (StatusCode::FORBIDDEN, why, Some("insufficient_scope")),
+        AuthFailure::Unavailable(dependency) => {
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "auth-unavailable",
+                "Credentials cannot be checked",
+                format!("the credential could not be checked: {dependency}"),
+            );
+            e.retry_after = Some(1);
+            return e.into_response();
+        }
+    };
+    let (code, title) = if status == StatusCode::FORBIDDEN {
+        ("forbidden", "Forbidden")
+    } else {
+        metrics::counter!("toolbox_auth_failures_total").increment(1);
+        ("unauthorized", "Unauthorized")
+    };
+    let mut resp = ApiError::new(status, code, title, detail).into_response();
+    if status == StatusCode::UNAUTHORIZED
+        && let Ok(v) = HeaderValue::from_str(&challenge.header(error))
+    {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     resp
 }
 
-fn forbidden(key: &ApiKey, needed: Scope) -> Response {
+fn forbidden(who: &Principal, needed: Role) -> Response {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "forbidden",
         "Forbidden",
         format!(
-            "this route needs the `{}` scope; the key has `{}`",
+            "this route needs the `{}` role; the caller has `{}`",
             needed.as_str(),
-            key.scope.as_str()
+            who.role.as_str()
         ),
     )
-    .with("required_scope", json!(needed.as_str()))
+    .with("required_role", json!(needed.as_str()))
     .into_response()
 }
 

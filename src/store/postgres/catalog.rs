@@ -14,8 +14,8 @@ use crate::store::{SearchFilter, StoreError, ToolSummary};
 pub const TOOLS_CHANGED_CHANNEL: &str = "toolbox_tools_changed";
 
 /// The columns of a summary (what `list_tools` answers with).
-const SUMMARY_COLUMNS: &str =
-    "name, description, category, tags, input_schema, version, created_at";
+const SUMMARY_COLUMNS: &str = "name, description, category, tags, input_schema, version, created_at, \
+     config->'upstream'->>'server' AS server";
 
 /// A filtered keyset page, category at $1, tags at $2, the name to start after at $3 (`''`
 /// for the first page: every name sorts after it) and the size at $4.

@@ -5,7 +5,8 @@ use sqlx::AssertSqlSafe;
 use super::PgStore;
 use super::tools::json_text;
 use crate::store::{
-    ExecutionRecord, ExecutionStats, OutcomeFilter, StoreError, StoredExecution, decode_each,
+    ExecutionRecord, ExecutionStats, HistoryFilter, OutcomeFilter, StoreError, StoredExecution,
+    decode_each,
 };
 
 const COLUMNS: &str = "id, tool_name, input_data, output_data, error, error_kind, success, \
@@ -56,11 +57,11 @@ impl PgStore {
     pub async fn list_executions(
         &self,
         tool_name: &str,
-        outcome: &OutcomeFilter,
+        filter: &HistoryFilter,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<StoredExecution>, StoreError> {
-        let (success, kind): (Option<bool>, Option<&str>) = match outcome {
+        let (success, kind): (Option<bool>, Option<&str>) = match &filter.outcome {
             OutcomeFilter::All => (None, None),
             OutcomeFilter::Success => (Some(true), None),
             OutcomeFilter::Failure => (Some(false), None),
@@ -70,6 +71,7 @@ impl PgStore {
             "SELECT {COLUMNS} FROM tool_executions \
              WHERE tool_name = $1 AND ($2::bigint IS NULL OR id < $2) \
                AND ($3::bool IS NULL OR success = $3) AND ($4::text IS NULL OR error_kind = $4) \
+               AND ($6::text IS NULL OR caller = $6) \
              ORDER BY id DESC LIMIT $5"
         )))
         .bind(tool_name)
@@ -77,6 +79,7 @@ impl PgStore {
         .bind(success)
         .bind(kind)
         .bind(limit)
+        .bind(filter.caller.as_deref())
         .fetch_all(&self.pool)
         .await?;
         Ok(decode_each(rows, "tool_executions"))

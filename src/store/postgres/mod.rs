@@ -9,6 +9,7 @@ mod catalog;
 mod changes;
 mod executions;
 mod index_feed;
+mod keys;
 mod schema;
 mod servers;
 mod tools;

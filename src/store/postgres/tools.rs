@@ -65,6 +65,7 @@ pub(super) struct SummaryRow {
     input_schema: Json<Box<RawValue>>,
     version: String,
     created_at: DateTime<Utc>,
+    server: Option<String>,
 }
 
 impl From<SummaryRow> for ToolSummary {
@@ -77,6 +78,7 @@ impl From<SummaryRow> for ToolSummary {
             input_schema: r.input_schema.0,
             version: r.version,
             created_at: r.created_at,
+            server: r.server,
         }
     }
 }
@@ -212,8 +214,8 @@ impl PgStore {
         filter: &SearchFilter,
     ) -> Result<Vec<ToolSummary>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, description, category, tags, input_schema, version, created_at \
-             FROM tools \
+            "SELECT name, description, category, tags, input_schema, version, created_at, \
+             config->'upstream'->>'server' AS server FROM tools \
              WHERE ($1::text IS NULL OR category = $1) AND ($2::text[] IS NULL OR tags @> $2) \
              ORDER BY name",
         )

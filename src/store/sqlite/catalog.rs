@@ -11,8 +11,8 @@ use crate::store::paging::fill_page;
 use crate::store::{SearchFilter, StoreError, ToolSummary};
 
 /// The columns of a summary (what `list_tools` answers with), on `tools t`.
-const SUMMARY_COLUMNS: &str =
-    "t.name, t.description, t.category, t.tags, t.input_schema, t.version, t.created_at";
+const SUMMARY_COLUMNS: &str = "t.name, t.description, t.category, t.tags, t.input_schema, t.version, t.created_at, \
+     CASE WHEN json_valid(t.config) THEN json_extract(t.config, '$.upstream.server') END AS server";
 
 /// A filtered keyset page: the filter's parameters at ?2 and ?3 ([`filter_sql`]), the name to
 /// start after at ?4 (`''` for the first page: every name sorts after it), the size at ?5.

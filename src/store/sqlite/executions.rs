@@ -6,7 +6,8 @@ use sqlx::types::Json;
 
 use super::{SqliteStore, timestamp};
 use crate::store::{
-    ExecutionRecord, ExecutionStats, OutcomeFilter, StoreError, StoredExecution, decode_each,
+    ExecutionRecord, ExecutionStats, HistoryFilter, OutcomeFilter, StoreError, StoredExecution,
+    decode_each,
 };
 
 const COLUMNS: &str = "id, tool_name, input_data, output_data, error, error_kind, success, \
@@ -51,11 +52,11 @@ impl SqliteStore {
     pub async fn list_executions(
         &self,
         tool_name: &str,
-        outcome: &OutcomeFilter,
+        filter: &HistoryFilter,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<StoredExecution>, StoreError> {
-        let (success, kind): (Option<bool>, Option<&str>) = match outcome {
+        let (success, kind): (Option<bool>, Option<&str>) = match &filter.outcome {
             OutcomeFilter::All => (None, None),
             OutcomeFilter::Success => (Some(true), None),
             OutcomeFilter::Failure => (Some(false), None),
@@ -65,6 +66,7 @@ impl SqliteStore {
             "SELECT {COLUMNS} FROM tool_executions \
              WHERE tool_name = ?1 AND (?2 IS NULL OR id < ?2) \
                AND (?3 IS NULL OR success = ?3) AND (?4 IS NULL OR error_kind = ?4) \
+               AND (?6 IS NULL OR caller = ?6) \
              ORDER BY id DESC LIMIT ?5"
         )))
         .bind(tool_name)
@@ -72,6 +74,7 @@ impl SqliteStore {
         .bind(success)
         .bind(kind)
         .bind(limit)
+        .bind(filter.caller.as_deref())
         .fetch_all(&self.reader)
         .await?;
         Ok(decode_each(rows, "tool_executions"))

@@ -9,6 +9,7 @@ mod bulk;
 mod catalog;
 mod executions;
 mod index_feed;
+mod keys;
 mod schema;
 mod servers;
 mod tools;

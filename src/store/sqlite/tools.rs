@@ -84,6 +84,7 @@ pub(super) struct SummaryRow {
     input_schema: Json<Box<RawValue>>,
     version: String,
     created_at: DateTime<Utc>,
+    server: Option<String>,
 }
 
 impl From<SummaryRow> for ToolSummary {
@@ -96,6 +97,7 @@ impl From<SummaryRow> for ToolSummary {
             input_schema: r.input_schema.0,
             version: r.version,
             created_at: r.created_at,
+            server: r.server,
         }
     }
 }
@@ -202,7 +204,8 @@ impl SqliteStore {
     ) -> Result<Vec<ToolSummary>, StoreError> {
         let sql = format!(
             "SELECT t.name, t.description, t.category, t.tags, t.input_schema, t.version, \
-             t.created_at FROM tools t WHERE {} ORDER BY t.name",
+             t.created_at, CASE WHEN json_valid(t.config) THEN json_extract(t.config, '$.upstream.server') END AS server \
+             FROM tools t WHERE {} ORDER BY t.name",
             filter_sql(filter)
         );
         let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
