@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web console in a real browser: Debian's headless Chromium driven by Playwright for Python
 # (scripts/checks/console_browser_test.py), against two toolbox processes: one open (no API
-# keys) on PostgreSQL, one with an admin and a read key on the embedded SQLite store. Installs
+# keys) on PostgreSQL, one with an admin, a call and a read key on the embedded SQLite store. Installs
 # chromium when missing (Playwright's own browser download is not used). Screenshots of every
 # page visited are left in target/console-screenshots/.
 set -euo pipefail
@@ -46,14 +46,15 @@ start() { # name port extra-env...
 
 admin_key="console-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 read_key="console-read-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+call_key="console-call-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 port_open=$(free_port); start open "$port_open" DATABASE_URL="$base/$db"
 port_keyed=$(free_port); start keyed "$port_keyed" DATABASE_URL="sqlite://$workdir/keyed.db" \
-  API_KEYS="$admin_key:admin,$read_key:read"
+  API_KEYS="$admin_key:admin,$read_key:read,$call_key:call"
 
 shots="${CARGO_TARGET_DIR:-$PWD/target}/console-screenshots"
 rm -rf "$shots"
 if ! python scripts/checks/console_browser_test.py "http://127.0.0.1:$port_open" \
-  "http://127.0.0.1:$port_keyed" "$admin_key" "$read_key" "$shots"; then
+  "http://127.0.0.1:$port_keyed" "$admin_key" "$read_key" "$call_key" "$shots"; then
   for f in "$workdir"/*.log; do echo "--- $f"; tail -n 40 "$f"; done
   exit 1
 fi

@@ -1,9 +1,9 @@
 """The web console in a real browser (Debian's headless Chromium, driven by Playwright).
 
-Usage: console_browser_test.py OPEN_URL KEYED_URL ADMIN_KEY READ_KEY SCREENSHOT_DIR
+Usage: console_browser_test.py OPEN_URL KEYED_URL ADMIN_KEY READ_KEY CALL_KEY SCREENSHOT_DIR
 
-OPEN_URL is a toolbox without API keys, KEYED_URL one with ADMIN_KEY (admin) and READ_KEY
-(read). Every step drives the console as a person would (typing, clicking, pressing keys) and
+OPEN_URL is a toolbox without API keys, KEYED_URL one with ADMIN_KEY (admin), READ_KEY (read)
+and CALL_KEY (call). Every step drives the console as a person would (typing, clicking, pressing keys) and
 checks what the page then shows; each page visited is saved as a PNG in SCREENSHOT_DIR.
 Playwright waits up to its default timeout (30 s) for each expectation, so nothing hangs.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-OPEN, KEYED, ADMIN_KEY, READ_KEY, SHOTS = sys.argv[1:6]
+OPEN, KEYED, ADMIN_KEY, READ_KEY, CALL_KEY, SHOTS = sys.argv[1:7]
 SHOTS = Path(SHOTS)
 SHOTS.mkdir(parents=True, exist_ok=True)
 CHROMIUM = "/usr/bin/chromium"
@@ -351,6 +351,31 @@ def keyed_read(browser):
     ctx.close()
 
 
+@step("a call key may try tools but sees no editing controls")
+def keyed_call(browser):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(KEYED + "/")
+    ready(page)
+    set_key(page, CALL_KEY)
+    if not me_exists(page):
+        print("    GET /me is not in this build: the role is unknown, nothing to check")
+        ctx.close()
+        return
+    page.goto(KEYED + "/ui/tools/keyed_weather")
+    ready(page)
+    expect(page.locator("#access")).to_contain_text("call")
+    expect(page.locator("#tool-actions").get_by_role("button")).to_have_count(0)
+    expect(page.get_by_role("navigation").get_by_role("link", name="Register")).to_be_hidden()
+    form = page.locator("#tryit-form")
+    form.get_by_label("city").fill("Paris")
+    form.get_by_role("button", name="Call keyed_weather").click()
+    # Registered for discovery only: the API's 409 is what the person sees.
+    expect(page.locator("#tryit-result .alert")).to_contain_text("409")
+    shot(page, "18-call-role-tool")
+    ctx.close()
+
+
 def check_read_role_hides_controls(page: Page, stubbed: bool):
     if stubbed:
         print("    GET /me answered by the browser with role read (the contract of issue 18)")
@@ -361,6 +386,8 @@ def check_read_role_hides_controls(page: Page, stubbed: bool):
     expect(page.locator("#tool-actions").get_by_role("button")).to_have_count(0)
     expect(page.locator("#tool-actions").get_by_role("link")).to_have_count(0)
     expect(page.locator("#tryit-body")).to_contain_text("needs a key with the call role")
+    expect(page.get_by_role("navigation").get_by_role("link", name="Register")).to_be_hidden()
+    expect(page.get_by_role("navigation").get_by_role("link", name="Servers")).to_be_hidden()
     shot(page, "17-read-role-tool")
     page.goto(KEYED + "/ui/tools")
     ready(page)
@@ -384,8 +411,8 @@ def main():
                  failing_page, keyboard]
         keyed_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         failed = 0
-        for fn in steps + [phone, keyed_admin, keyed_read]:
-            arg = browser if fn in (phone, keyed_read) else keyed_page if fn is keyed_admin else page
+        for fn in steps + [phone, keyed_admin, keyed_read, keyed_call]:
+            arg = browser if fn in (phone, keyed_read, keyed_call) else keyed_page if fn is keyed_admin else page
             try:
                 fn(arg)
                 print(f"ok    {fn.step}")

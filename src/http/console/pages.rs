@@ -62,12 +62,14 @@ impl Page {
     }
 }
 
-const NAV: &[(&str, &str, &str)] = &[
-    ("search", "/", "Search"),
-    ("tools", "/ui/tools", "Tools"),
-    ("register", "/ui/register", "Register"),
-    ("executions", "/ui/executions", "Executions"),
-    ("servers", "/ui/servers", "Servers"),
+/// Section, link, label, and whether only an admin can use the page (the script hides such
+/// entries from a key whose role is known to be less).
+const NAV: &[(&str, &str, &str, bool)] = &[
+    ("search", "/", "Search", false),
+    ("tools", "/ui/tools", "Tools", false),
+    ("register", "/ui/register", "Register", true),
+    ("executions", "/ui/executions", "Executions", false),
+    ("servers", "/ui/servers", "Servers", true),
 ];
 
 /// The whole document for `page`.
@@ -89,8 +91,8 @@ pub fn render(page: &Page, builtins: &[String]) -> Markup {
                     a.brand href="/" { "toolbox" span.brand-sub { "console" } }
                     nav aria-label="Console" {
                         ul {
-                            @for (id, href, label) in NAV {
-                                li {
+                            @for (id, href, label, admin) in NAV {
+                                li data-needs=[admin.then_some("admin")] {
                                     @if *id == page.section() {
                                         a href=(href) aria-current="page" { (label) }
                                     } @else {

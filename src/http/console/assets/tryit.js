@@ -94,5 +94,7 @@ export async function callTool(tool, form, readers, raw) {
       clear(out);
       showFieldErrors(form, e.problem, 'The arguments do not match the input schema.');
     } else clear(out, failure('The call', e));
+    // A refused call is recorded too (all but an unknown tool): show it in the history.
+    loadActivity(tool.name);
   }
 }
