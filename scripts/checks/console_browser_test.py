@@ -330,7 +330,7 @@ def keyed_read(browser):
     page.goto(KEYED + "/ui/servers")
     ready(page)
     expect(page.locator("#servers .alert")).to_contain_text("403")
-    expect(page.locator("#servers .alert")).to_contain_text("admin")
+    expect(page.locator("#servers .alert")).to_contain_text("It needs a key with the admin role")
     shot(page, "15-read-key-servers-forbidden")
     if me_exists(page):
         check_read_role_hides_controls(page, stubbed=False)

@@ -82,9 +82,8 @@ export function failure(what, err) {
     const rid = err.problem && err.problem.request_id;
     box.append(h('p', { class: 'meta' }, err.request, rid ? ' · request id ' + rid : ''));
     if (err.status === 401) box.append(h('p', {}, h('button', { type: 'button', onclick: () => askForKey() }, 'Enter an API key')));
-    if (err.status === 403 && err.problem && err.problem.required_scope) {
-      box.append(h('p', {}, 'It needs a key with the ', h('code', {}, err.problem.required_scope), ' role.'));
-    }
+    const role = err.problem && (err.problem.required_role || err.problem.required_scope);
+    if (err.status === 403 && role) box.append(h('p', {}, 'It needs a key with the ', h('code', {}, role), ' role.'));
   }
   return box;
 }
