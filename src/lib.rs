@@ -1,7 +1,8 @@
 //! toolbox: a tool registry for AI agents.
 //!
 //! Agents list registered tools, find the right one by describing it in plain language, and
-//! call it. Data flows one way: [`http`] (REST, problem+json, OpenAPI) and [`mcp`] (the MCP
+//! call it. Data flows one way: [`http`] (REST, problem+json, OpenAPI, and the web console,
+//! whose pages call that same REST API from the browser) and [`mcp`] (the MCP
 //! server at `/mcp`) parse each request once with the parsers in [`domain`] and call the same
 //! [`registry`] service (the use cases), which uses [`store`] (the `Store` trait over
 //! PostgreSQL + pgvector or the embedded SQLite file, with its change stream),

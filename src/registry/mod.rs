@@ -171,6 +171,15 @@ impl RegistryService {
         self.embedder.stats().map(|s| s.snapshot())
     }
 
+    /// The names of the tools built into the service, in name order.
+    pub fn builtin_names(&self) -> Vec<String> {
+        self.executor
+            .builtin_definitions()
+            .into_iter()
+            .map(|d| d.name.as_str().to_owned())
+            .collect()
+    }
+
     /// Whether `name` is a tool built into the service (and so cannot be changed through the API).
     pub fn is_builtin(&self, name: &str) -> bool {
         self.executor

@@ -10,6 +10,7 @@ mod bounded_calls;
 mod bulk_import;
 mod call_api;
 mod call_outcomes;
+mod console_pages;
 mod db_faults;
 mod edge_api;
 mod embedding_api;
