@@ -1,6 +1,6 @@
 //! The web console's pages and assets, served by the same binary: public, data-free HTML
 //! whose script reads everything through the API (the browser check, scripts/checks/
-//! 11-console.sh, drives them in Chromium).
+//! 13-console.sh, drives them in Chromium).
 
 use crate::common::{spawn_app, spawn_app_with};
 
