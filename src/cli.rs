@@ -1,4 +1,4 @@
-//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|import|reindex|eval|servers]`.
+//! Command-line interface: `toolbox [serve|migrate|seed|healthcheck|import|export|copy|reindex|eval|servers]`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -33,14 +33,27 @@ pub enum Command {
     /// Run the retrieval benchmark in a throwaway database beside DATABASE_URL's and print
     /// Recall@1, Recall@5, NDCG@10 and MRR per search method.
     Eval(EvalArgs),
-    /// Import tools from a JSON array or JSON Lines file, in one transaction.
+    /// Import, in one transaction, either tool definitions (a JSON array or JSON Lines file)
+    /// or a whole registry written by `toolbox export` (recognised by its header line).
     Import {
-        /// The file to read.
-        file: std::path::PathBuf,
-        /// Replace tools that already exist (by name) instead of refusing the import.
+        /// The file to read (default, or `-`: standard input).
+        file: Option<std::path::PathBuf>,
+        /// Tool definitions: replace tools that already exist (by name) instead of refusing.
         #[arg(long)]
         upsert: bool,
+        /// An export: the database to write (default: DATABASE_URL); migrated first.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        /// An export: delete the target's tools and servers (and history, if the export has
+        /// it) in the same transaction, instead of refusing a database that is not empty.
+        #[arg(long)]
+        replace: bool,
     },
+    /// Write the whole registry (tools with embeddings, upstream servers, optionally the
+    /// history) as JSON Lines, from one consistent snapshot, for `toolbox import`.
+    Export(crate::snapshot_commands::ExportArgs),
+    /// Copy the whole registry from one database to another (`export --from | import --to`).
+    Copy(crate::snapshot_commands::CopyArgs),
     /// Re-embed tools whose embedding model or text changed; the service can keep running.
     Reindex {
         /// Rows read, embedded and written per transaction (default: batch size × concurrency).
@@ -100,7 +113,14 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<()> {
         }
         Command::Healthcheck => healthcheck(&cfg).await,
         Command::Eval(args) => eval(args, cfg).await,
-        Command::Import { file, upsert } => crate::commands::import(cfg, &file, upsert).await,
+        Command::Import {
+            file,
+            upsert,
+            to,
+            replace,
+        } => crate::commands::import(cfg, file.as_deref(), upsert, to.as_deref(), replace).await,
+        Command::Export(args) => crate::snapshot_commands::export(cfg, args).await,
+        Command::Copy(args) => crate::snapshot_commands::copy(cfg, args).await,
         Command::Reindex { batch } => crate::commands::reindex(cfg, batch).await,
         Command::Servers(args) => crate::server_commands::run(args).await,
     }

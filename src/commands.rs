@@ -1,4 +1,5 @@
-//! The `toolbox import` and `toolbox reindex` commands: bulk work run from a terminal or a Job.
+//! The `toolbox import` (of tool definitions) and `toolbox reindex` commands: bulk work run
+//! from a terminal or a Job. Whole-registry export and import are in `snapshot_commands`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -12,10 +13,52 @@ use crate::config::Config;
 use crate::domain::{NewTool, parse_tool_list};
 use crate::registry::{RegistryError, ReindexProgress};
 
-/// Reads tool definitions from `path` (a JSON array, `{"tools": [...]}`, or JSON Lines) and
-/// imports them in one transaction. Prints every problem and writes nothing if any item is bad.
-pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()> {
-    let tools = read_tool_file(path)?;
+/// Imports `path` (standard input when absent or `-`): a whole registry written by
+/// `toolbox export` (its first line is the export's header) goes to
+/// [`snapshot_commands::import`]; anything else is read as tool definitions.
+///
+/// [`snapshot_commands::import`]: crate::snapshot_commands::import
+pub async fn import(
+    cfg: Config,
+    path: Option<&Path>,
+    upsert: bool,
+    to: Option<&str>,
+    replace: bool,
+) -> anyhow::Result<()> {
+    let path = path.filter(|p| p.as_os_str() != "-");
+    let raw = match path {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?
+        }
+        None => std::io::read_to_string(std::io::stdin().lock())
+            .context("cannot read standard input")?,
+    };
+    let first = raw.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if crate::snapshot_file::is_header(first) {
+        anyhow::ensure!(
+            !upsert,
+            "--upsert applies to tool definitions, not to an export (see --replace)"
+        );
+        return crate::snapshot_commands::import(cfg, raw.as_bytes(), to, replace).await;
+    }
+    anyhow::ensure!(
+        to.is_none() && !replace,
+        "--to and --replace apply to an export written by `toolbox export`; this input has no \
+         export header (for tool definitions, set DATABASE_URL and use --upsert)"
+    );
+    let path = path.unwrap_or(Path::new("<stdin>"));
+    let tools = parse_tools(&raw, path)?;
+    import_tools(cfg, tools, path, upsert).await
+}
+
+/// Imports tool definitions in one transaction. Prints every problem and writes nothing if
+/// any item is bad.
+async fn import_tools(
+    cfg: Config,
+    tools: Vec<NewTool>,
+    path: &Path,
+    upsert: bool,
+) -> anyhow::Result<()> {
     let state = app::build_state(cfg.clone(), cfg.database.migrate_on_start).await?;
     let started = Instant::now();
     let count = tools.len();
@@ -43,7 +86,12 @@ pub async fn import(cfg: Config, path: &Path, upsert: bool) -> anyhow::Result<()
 pub fn read_tool_file(path: &Path) -> anyhow::Result<Vec<NewTool>> {
     let raw =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let items = read_items(&raw).with_context(|| format!("cannot parse {}", path.display()))?;
+    parse_tools(&raw, path)
+}
+
+/// Parses and validates tool definitions read from `path`.
+fn parse_tools(raw: &str, path: &Path) -> anyhow::Result<Vec<NewTool>> {
+    let items = read_items(raw).with_context(|| format!("cannot parse {}", path.display()))?;
     parse_tool_list(items).map_err(|errors| report_problems(&errors, path))
 }
 

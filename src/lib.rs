@@ -1,7 +1,8 @@
 //! toolbox: a tool registry for AI agents.
 //!
 //! Agents list registered tools, find the right one by describing it in plain language, and
-//! call it. Data flows one way: [`http`] (REST, problem+json, OpenAPI) and [`mcp`] (the MCP
+//! call it. Data flows one way: [`http`] (REST, problem+json, OpenAPI, and the web console,
+//! whose pages call that same REST API from the browser) and [`mcp`] (the MCP
 //! server at `/mcp`) parse each request once with the parsers in [`domain`] and call the same
 //! [`registry`] service (the use cases), which uses [`store`] (the `Store` trait over
 //! PostgreSQL + pgvector or the embedded SQLite file, with its change stream),
@@ -14,7 +15,9 @@
 //! presented key or OIDC token into the caller (`domain::Principal`: a role and a tool set)
 //! that the edge hands to every use case, where the registry enforces it. [`domain`] holds the validated types passed between them; [`config`] reads the environment
 //! once, one file per section; [`app`] wires everything and serves it; [`commands`] runs the
-//! bulk `import` and `reindex` commands; [`eval`] measures retrieval quality. Nothing below
+//! bulk `import` and `reindex` commands; [`snapshot_commands`] exports the whole registry
+//! from one snapshot of the store and imports it back (or copies it between databases), in
+//! the JSON Lines format of [`snapshot_file`]; [`eval`] measures retrieval quality. Nothing below
 //! `http`/`mcp` knows HTTP status codes, nothing outside `store` writes SQL, and nothing
 //! outside `store` knows which database is underneath.
 
@@ -34,6 +37,8 @@ pub mod registry;
 pub mod rerank;
 pub mod search_index;
 pub mod server_commands;
+pub mod snapshot_commands;
+pub mod snapshot_file;
 pub mod store;
 pub mod telemetry;
 pub mod upstream;

@@ -46,7 +46,12 @@ def docs(text: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if d]
 
 
+# Custom resources kubernetes-validate has no schema for; check_monitoring checks them.
+CUSTOM_KINDS = {"PrometheusRule"}
+
+
 def validate_k8s(where: str, objects: list[dict]) -> None:
+    objects = [o for o in objects if o.get("kind") not in CUSTOM_KINDS]
     for obj in objects:
         name = f"{where}: {obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
         try:
@@ -177,6 +182,10 @@ def check_helm() -> None:
         fail("helm[values-prod.yaml]: pods still migrate at start although a Job does it")
     dev = render(load_values("values-dev.yaml"))
     expect_kinds("helm[values-dev.yaml]", dev, {"StatefulSet", "Secret"})
+    if kinds(render(DB)) & {"CronJob", "PrometheusRule"} or any(
+            o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-dashboard") for o in render(DB)):
+        fail("helm[values.yaml]: backup, alerts or dashboard are on by default")
+    check_backup_and_monitoring()
 
     # values.schema.json must stop bad values at install time.
     bad_values = {
@@ -198,6 +207,72 @@ def check_helm() -> None:
     for label, values in bad_values.items():
         try:
             chart.render(values, name="toolbox", namespace="toolbox", is_install=True)
+        except helm.HelmValuesError:
+            ok(f"helm schema rejects {label}")
+        except helm.HelmError as e:
+            fail(f"helm rejects {label}, but not through values.schema.json: {e}")
+        else:
+            fail(f"helm accepts {label}")
+
+
+MONITORING = ROOT / "deploy/monitoring"
+DEV_PG = {"postgresql": {"enabled": True, "auth": {"password": "pw"}}}
+
+
+def check_backup_and_monitoring() -> None:
+    """The optional backup CronJob, PrometheusRule and dashboard ConfigMap, when enabled."""
+    values = merged(DEV_PG, {
+        "postgresql": {"backup": {"enabled": True, "retention": 5, "schedule": "0 2 * * *"}},
+        "monitoring": {"prometheusRule": {"enabled": True, "labels": {"release": "kps"}},
+                       "dashboard": {"enabled": True}},
+    })
+    where = "helm[bundled PostgreSQL + backup + monitoring]"
+    report = helm.lint(str(CHART), values, strict=True)
+    bad = [m for m in report.get("messages", []) if m.get("severity", 0) >= 2] + report.get("errors", [])
+    if bad:
+        fail(f"helm lint {where}: {bad}")
+    objects = render(values)
+    validate_k8s(where, objects)
+    check_workload(where, objects)
+    expect_kinds(where, objects, {"CronJob", "PersistentVolumeClaim", "PrometheusRule"})
+    cron = next(o for o in objects if o["kind"] == "CronJob")
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    script = c["args"][0]
+    env = {e["name"]: e for e in c["env"]}
+    if "pg_dump -Fc" not in script or env["KEEP"]["value"] != "5" or cron["spec"]["schedule"] != "0 2 * * *":
+        fail(f"{where}: the CronJob does not pg_dump -Fc with retention 5 on the schedule given")
+    if c["securityContext"].get("readOnlyRootFilesystem") is not True or not pod["securityContext"].get("runAsNonRoot"):
+        fail(f"{where}: the backup container may run as root or write its root filesystem")
+    if "PGPASSWORD" not in env or "secretKeyRef" not in env["PGPASSWORD"]["valueFrom"]:
+        fail(f"{where}: the backup's password does not come from the Secret")
+    # Retention: the CronJob's script, run over a directory of dumps, keeps the newest KEEP.
+    import os, tempfile
+    with tempfile.TemporaryDirectory() as d:
+        for day in range(1, 10):
+            Path(d, f"toolbox-2026010{day}T031700Z.dump").write_text("x")
+        tail = script[script.index("ls -1"):].replace("/backups", d)
+        subprocess.run(["sh", "-ec", tail], check=True, capture_output=True, env={**os.environ, "KEEP": "5"})
+        kept = sorted(os.listdir(d))
+        if kept != [f"toolbox-2026010{day}T031700Z.dump" for day in range(5, 10)]:
+            fail(f"{where}: retention kept {kept}, not the newest 5")
+    rule = next(o for o in objects if o["kind"] == "PrometheusRule")
+    plain = yaml.safe_load((MONITORING / "toolbox-alerts.yaml").read_text())
+    if rule["spec"] != plain or rule["metadata"]["labels"].get("release") != "kps":
+        fail(f"{where}: the PrometheusRule differs from deploy/monitoring/toolbox-alerts.yaml or lacks its labels")
+    cm = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-dashboard"))
+    if cm["metadata"]["labels"].get("grafana_dashboard") != "1" or \
+            json.loads(cm["data"]["toolbox-dashboard.json"]) != json.loads((MONITORING / "toolbox-dashboard.json").read_text()):
+        fail(f"{where}: the dashboard ConfigMap lacks the sidecar label or differs from deploy/monitoring")
+    ok(f"{where}: CronJob pg_dump -Fc keeps the newest 5; PrometheusRule and dashboard match deploy/monitoring")
+    chart = helm.Chart.load(str(CHART))
+    for label, bad_values in {
+        "a backup retention of 0": merged(DEV_PG, {"postgresql": {"backup": {"enabled": True, "retention": 0}}}),
+        "a backup schedule that is not cron": merged(DEV_PG, {"postgresql": {"backup": {"schedule": "nightly"}}}),
+        "a typo under monitoring": merged(DB, {"monitoring": {"prometheusRules": {"enabled": True}}}),
+    }.items():
+        try:
+            chart.render(bad_values, name="toolbox", namespace="toolbox", is_install=True)
         except helm.HelmValuesError:
             ok(f"helm schema rejects {label}")
         except helm.HelmError as e:

@@ -33,6 +33,22 @@ pub struct DatabaseConfig {
 }
 
 impl DatabaseConfig {
+    /// The same settings for another database (`toolbox export --from`, `import --to`);
+    /// `flag` names the option in the error.
+    pub fn with_url(&self, url: &str, flag: &'static str) -> Result<Self, ConfigError> {
+        if !KNOWN_SCHEMES.iter().any(|p| url.starts_with(p)) {
+            return Err(ConfigError {
+                var: flag,
+                value: "<redacted>".into(),
+                reason: "must start with postgres://, postgresql:// or sqlite://".into(),
+            });
+        }
+        Ok(Self {
+            url: SecretString::from(url.to_owned()),
+            ..self.clone()
+        })
+    }
+
     pub(super) fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
         let pool_size: u32 = env.parse("DB_POOL_SIZE", 10)?;
         if pool_size == 0 {

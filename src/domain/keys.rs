@@ -9,7 +9,7 @@ use super::{FieldError, Role, ToolSet, ToolSetSpec};
 const MAX_LABEL_CHARS: usize = 200;
 
 /// A managed key as stored (never its secret).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManagedKey {
     /// Public and short: shown in listings and recorded in the history as `key:<id>`.
     pub id: String,

@@ -68,6 +68,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
 pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
     let db = &state.config.database;
     let body = crate::metrics::render(
+        state.registry.database_up().await,
         state.registry.pool_usage(),
         db.pool_size + db.max_overflow,
         state.registry.embedding_stats(),

@@ -1,6 +1,7 @@
 //! REST routes: extract → domain type → one service call → response.
 
 mod bulk;
+pub mod console;
 mod dto;
 pub mod edge;
 mod executions;
@@ -54,6 +55,7 @@ pub fn router(state: AppState, mcp: Option<crate::mcp::McpHttpService>) -> Route
     }
     let app = routes
         .merge(openapi::docs(state.config.search.max_limit))
+        .merge(console::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -88,6 +88,11 @@ impl LiveIndex {
         }
     }
 
+    /// The embedding dimension the index (and the store) holds.
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
     /// The index to search, waiting a little for the first build.
     pub async fn ready(&self) -> Result<Arc<SearchIndex>, RegistryError> {
         if let Some(index) = self.current() {

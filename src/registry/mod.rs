@@ -12,6 +12,7 @@ mod keys;
 mod outcome;
 mod relevance;
 mod rerank;
+mod restore;
 mod search;
 mod seed;
 mod servers;
@@ -32,6 +33,7 @@ pub use index::{IndexStatus, LiveIndex, index_doc};
 pub use keys::{CreatedKey, KEY_CACHE_TTL};
 pub use outcome::CallErrorKind;
 pub use relevance::Background;
+pub use restore::RestoreOutcome;
 pub use search::{Candidate, Explain, Hit, Ranked, TaskStep, rank};
 pub use seed::Seeded;
 pub use servers::{ServerView, SyncOutcome};
@@ -162,6 +164,16 @@ impl RegistryService {
         Ok(self.store.is_up_to_date().await?)
     }
 
+    /// Whether the database answers a trivial query within a second (for `/metrics`: the
+    /// alert on an unreachable database reads it).
+    pub async fn database_up(&self) -> bool {
+        let ping = self.store.ping();
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(1), ping).await,
+            Ok(Ok(()))
+        )
+    }
+
     /// The database pool's connections, open and idle (for `/metrics`).
     pub fn pool_usage(&self) -> crate::store::PoolUsage {
         self.store.pool_usage()
@@ -170,6 +182,15 @@ impl RegistryService {
     /// The embedder's hit, miss, retry and latency counters, for logs and metrics.
     pub fn embedding_stats(&self) -> Option<crate::embedding::StatsSnapshot> {
         self.embedder.stats().map(|s| s.snapshot())
+    }
+
+    /// The names of the tools built into the service, in name order.
+    pub fn builtin_names(&self) -> Vec<String> {
+        self.executor
+            .builtin_definitions()
+            .into_iter()
+            .map(|d| d.name.as_str().to_owned())
+            .collect()
     }
 
     /// Whether `name` is a tool built into the service (and so cannot be changed through the API).
@@ -277,6 +298,13 @@ impl RegistryService {
     /// with relevance ≥ `q.threshold` are returned, whatever the method.
     #[tracing::instrument(skip_all, fields(search.limit = q.limit, search.method = q.method.label()))]
     pub async fn find(&self, q: &FindQuery, who: &Principal) -> Result<Vec<Hit>, RegistryError> {
+        let hits = self.find_hits(q, who).await?;
+        // How many tools each search returned (the dashboard's result counts; 0 is a miss).
+        metrics::histogram!("toolbox_find_tool_results").record(hits.len() as f64);
+        Ok(hits)
+    }
+
+    async fn find_hits(&self, q: &FindQuery, who: &Principal) -> Result<Vec<Hit>, RegistryError> {
         let steps = task::steps_of(q);
         if !steps.is_empty() {
             return Box::pin(self.find_task(q, steps, who)).await;

@@ -36,11 +36,11 @@ impl RegistryService {
             mode: QueryMode::Single,
             ..q.clone()
         };
-        let whole = self.find(&one(&q.query), who).await?;
+        let whole = self.find_hits(&one(&q.query), who).await?;
         let per_step = futures::future::try_join_all(
             steps
                 .iter()
-                .map(|s| async move { self.find(&one(s), who).await }),
+                .map(|s| async move { self.find_hits(&one(s), who).await }),
         )
         .await?;
         Ok(merge(whole, per_step, &steps, q.limit as usize))

@@ -7,6 +7,23 @@ use crate::domain::{ManagedKey, Role, ToolSetSpec};
 
 pub(super) const KEY_COLUMNS: &str = "id, label, role, tools, created_at, expires_at, revoked_at";
 
+/// A key with its digest, as an export reads it: `SELECT digest, {KEY_COLUMNS}`.
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyExportRow {
+    digest: String,
+    #[sqlx(flatten)]
+    key: KeyRow,
+}
+
+impl From<KeyExportRow> for super::KeyRecord {
+    fn from(r: KeyExportRow) -> Self {
+        super::KeyRecord {
+            key: r.key.into(),
+            digest: r.digest,
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct KeyRow {
     id: String,

@@ -7,11 +7,12 @@
 //! Errors become [`StoreError`] here, so a unique-key violation reaches the registry as
 //! `Conflict`, never as a raw database error.
 
-mod key_rows;
+pub(crate) mod key_rows;
 mod paging;
 mod postgres;
 mod scratch;
 mod server_rows;
+mod snapshot;
 pub mod sqlite;
 mod types;
 
@@ -23,6 +24,10 @@ use secrecy::ExposeSecret;
 
 pub use postgres::{PgStore, TOOLS_CHANGED_CHANNEL};
 pub use scratch::ScratchDatabase;
+pub use snapshot::{
+    ExecutionRecordRow, ExportOptions, KeyRecord, ServerRecord, Snapshot, SnapshotCounts,
+    SnapshotMeta, SnapshotRecord, SnapshotSink, ToolRecord,
+};
 pub use types::{
     BulkItem, ChangesSince, EmbeddingState, ExecutionRecord, ExecutionStats, HistoryFilter,
     IndexRow, MigrateError, OutcomeFilter, PoolUsage, ReindexRow, SearchFilter, StoreError,
@@ -39,6 +44,17 @@ pub fn connect(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
         Ok(Arc::new(sqlite::SqliteStore::open(url, cfg)?))
     } else {
         Ok(Arc::new(PgStore::connect(cfg)?))
+    }
+}
+
+/// Opens the store `cfg.url` names to read what is there (`toolbox export --from`): an
+/// SQLite file that does not exist is an error rather than a new empty database.
+pub fn connect_existing(cfg: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
+    let url = cfg.url.expose_secret();
+    if is_sqlite(url) {
+        Ok(Arc::new(sqlite::SqliteStore::open_existing(url, cfg)?))
+    } else {
+        connect(cfg)
     }
 }
 
@@ -254,6 +270,27 @@ pub trait Store: Send + Sync {
         model: &str,
     ) -> Result<u64, StoreError>;
 
+    /// Reads the whole registry in one read transaction (one snapshot of the database, so
+    /// a write committed meanwhile is in it entirely or not at all) and hands it to `sink`:
+    /// first what it holds, then servers, tools (by id) and, with `with_history`, the
+    /// history (by id). A row that cannot be decoded fails the export: a backup is whole.
+    async fn export_snapshot(
+        &self,
+        opts: &ExportOptions,
+        sink: &mut dyn SnapshotSink,
+    ) -> Result<SnapshotCounts, StoreError>;
+
+    /// Writes `snapshot` in one transaction: all or nothing. Without `replace` the target
+    /// must hold no tool and no server (nor history, when the snapshot carries history):
+    /// `StoreError::NotEmpty`. With it, those are deleted first, in the same transaction.
+    /// Tools keep their names, timestamps and embeddings; they go through the change log like
+    /// every write, so running replicas' search indexes pick them up.
+    async fn import_snapshot(
+        &self,
+        snapshot: &Snapshot,
+        replace: bool,
+    ) -> Result<SnapshotCounts, StoreError>;
+
     /// Stores a managed key under the digest of its secret.
     async fn insert_key(&self, key: &ManagedKey, digest: &str) -> Result<(), StoreError>;
 
@@ -388,6 +425,12 @@ macro_rules! forward_store_methods {
             }
             async fn set_embeddings(&self, rows: &[(&$crate::store::ReindexRow, &$crate::domain::Embedding, &str)], model: &str) -> Result<u64, $crate::store::StoreError> {
                 <$t>::set_embeddings(self, rows, model).await
+            }
+            async fn export_snapshot(&self, opts: &$crate::store::ExportOptions, sink: &mut dyn $crate::store::SnapshotSink) -> Result<$crate::store::SnapshotCounts, $crate::store::StoreError> {
+                <$t>::export_snapshot(self, opts, sink).await
+            }
+            async fn import_snapshot(&self, snapshot: &$crate::store::Snapshot, replace: bool) -> Result<$crate::store::SnapshotCounts, $crate::store::StoreError> {
+                <$t>::import_snapshot(self, snapshot, replace).await
             }
             async fn insert_key(&self, key: &$crate::domain::ManagedKey, digest: &str) -> Result<(), $crate::store::StoreError> {
                 <$t>::insert_key(self, key, digest).await

@@ -21,6 +21,12 @@ pub enum StoreError {
     Unavailable(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+    /// An import found the target holding data it would mix with (the message says what).
+    #[error("{0}")]
+    NotEmpty(String),
+    /// The receiver of an export failed (a closed pipe, a full disk).
+    #[error("writing the snapshot: {0}")]
+    Sink(#[source] std::io::Error),
 }
 
 impl From<sqlx::Error> for StoreError {

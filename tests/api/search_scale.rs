@@ -19,7 +19,7 @@ async fn filtered_search_returns_limit_results_among_100k_tools() {
     }
     drop(conn);
     let count = app.count("SELECT count(*) FROM tools").await as u64;
-    app.wait_for_indexed(count, std::time::Duration::from_secs(60))
+    app.wait_for_indexed(count, std::time::Duration::from_secs(180))
         .await;
     for hybrid in [
         json!({"use_hybrid": false}),

@@ -25,6 +25,12 @@ pub fn required_access(method: &Method, path: &str) -> Access {
     if PUBLIC.contains(&path) || path.starts_with("/docs/") || path.starts_with("/.well-known/") {
         return Access::Public;
     }
+    // The console's pages and assets hold no registry data (their script reads it through
+    // the API with the person's key), so a browser can load them before it has one.
+    let read_only = matches!(*method, Method::GET | Method::HEAD);
+    if read_only && crate::http::console::is_console_path(path) {
+        return Access::Public;
+    }
     // Upstream servers and keys are an operator's business: even reading them (URLs, header
     // names, health, who holds which key) needs `admin`.
     let operator = ["/servers", "/keys"]
@@ -98,6 +104,25 @@ mod tests {
         assert_eq!(
             required_access(&Method::GET, "/.well-known/oauth-protected-resource"),
             Access::Public
+        );
+    }
+
+    #[test]
+    fn console_pages_are_public_to_read_and_nothing_else() {
+        for path in ["/", "/ui", "/ui/tools/calculator", "/ui/assets/console.js"] {
+            assert_eq!(
+                required_access(&Method::GET, path),
+                Access::Public,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            required_access(&Method::POST, "/ui/tools"),
+            Access::Needs(Role::Admin)
+        );
+        assert_eq!(
+            required_access(&Method::GET, "/uix"),
+            Access::Needs(Role::Read)
         );
     }
 

@@ -12,6 +12,7 @@ mod index_feed;
 mod keys;
 mod schema;
 mod servers;
+mod snapshot;
 mod tools;
 
 use std::str::FromStr;

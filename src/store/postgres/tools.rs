@@ -33,6 +33,13 @@ pub struct ToolRow {
     updated_at: DateTime<Utc>,
 }
 
+impl ToolRow {
+    /// The row's primary key.
+    pub(super) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl From<ToolRow> for Tool {
     fn from(r: ToolRow) -> Self {
         Tool {

@@ -12,6 +12,7 @@ mod index_feed;
 mod keys;
 mod schema;
 mod servers;
+mod snapshot;
 mod tools;
 mod vec_ext;
 
@@ -79,6 +80,20 @@ impl SqliteStore {
             path,
             changes: tokio::sync::broadcast::channel(16).0,
         })
+    }
+
+    /// Like [`SqliteStore::open`], for a file that must exist already.
+    pub fn open_existing(url: &str, cfg: &DatabaseConfig) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url).map_err(StoreError::Other)?;
+        let path = opts.get_filename();
+        if !path.is_file() {
+            let missing = std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            );
+            return Err(StoreError::Unavailable(sqlx::Error::Io(missing)));
+        }
+        Self::open(url, cfg)
     }
 
     /// A receiver of "the catalogue of tools changed" events, from now on.

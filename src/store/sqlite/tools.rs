@@ -54,6 +54,13 @@ pub(super) struct Row {
     updated_at: DateTime<Utc>,
 }
 
+impl Row {
+    /// The row's primary key.
+    pub(super) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl From<Row> for Tool {
     fn from(r: Row) -> Self {
         Tool {
@@ -309,11 +316,20 @@ async fn index_in(
     id: i64,
     tool: &NewTool,
 ) -> Result<(), StoreError> {
+    tags_in(tx, id, &tool.tags).await
+}
+
+/// Writes the rows of `tool_tags` for tool `id`.
+pub(super) async fn tags_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    tags: &[String],
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT OR IGNORE INTO tool_tags (tool_id, tag) SELECT ?1, value FROM json_each(?2)",
     )
     .bind(id)
-    .bind(Json(&tool.tags))
+    .bind(Json(tags))
     .execute(&mut **tx)
     .await?;
     Ok(())
