@@ -20,6 +20,8 @@ pub struct FindRequest {
     pub tags: Option<Vec<String>>,
     /// `auto`, `single` or `task`.
     pub mode: Option<String>,
+    /// `hybrid`, `vector` or `text`: which sides rank (default: `use_hybrid`'s choice).
+    pub method: Option<String>,
 }
 
 /// The configured search defaults and bounds a request is parsed against.
@@ -139,12 +141,39 @@ impl FindQuery {
                 .parse::<QueryMode>()
                 .map_err(|reason| FieldError::new("/mode", "enum", reason))?,
         };
+        let method = match req.method.as_deref() {
+            None => defaults.method_for(req.use_hybrid, fusion),
+            Some(raw) => {
+                let hybrid = match raw {
+                    "hybrid" => true,
+                    "vector" | "text" => false,
+                    _ => {
+                        return Err(FieldError::new(
+                            "/method",
+                            "enum",
+                            "is one of hybrid, vector, text",
+                        ));
+                    }
+                };
+                if req.use_hybrid.is_some_and(|h| h != hybrid) {
+                    return Err(FieldError::new(
+                        "/method",
+                        "conflict",
+                        "contradicts `use_hybrid`: send one of them",
+                    ));
+                }
+                match raw {
+                    "text" => SearchMethod::Text,
+                    _ => defaults.method_for(Some(hybrid), fusion),
+                }
+            }
+        };
         Ok(Self {
             mode,
             query,
             limit: limit as u32,
             threshold: threshold as f32,
-            method: defaults.method_for(req.use_hybrid, fusion),
+            method,
             category: req.category,
             tags: req.tags,
         })
@@ -215,6 +244,41 @@ mod tests {
             FindQuery::parse(task, &defaults()).unwrap().mode,
             QueryMode::Task
         );
+    }
+
+    #[test]
+    fn a_method_picks_the_sides_and_may_not_contradict_use_hybrid() {
+        let text = FindRequest {
+            method: Some("text".into()),
+            ..request("q")
+        };
+        assert_eq!(
+            FindQuery::parse(text, &defaults()).unwrap().method,
+            SearchMethod::Text
+        );
+        let vector = FindRequest {
+            method: Some("vector".into()),
+            ..request("q")
+        };
+        assert_eq!(
+            FindQuery::parse(vector, &defaults()).unwrap().method,
+            SearchMethod::Vector
+        );
+        let both = FindRequest {
+            method: Some("text".into()),
+            use_hybrid: Some(true),
+            ..request("q")
+        };
+        let e = FindQuery::parse(both, &defaults()).unwrap_err();
+        assert_eq!(
+            (e.pointer.as_str(), e.rule.as_str()),
+            ("/method", "conflict")
+        );
+        let odd = FindRequest {
+            method: Some("bm25".into()),
+            ..request("q")
+        };
+        assert_eq!(FindQuery::parse(odd, &defaults()).unwrap_err().rule, "enum");
     }
 
     #[test]

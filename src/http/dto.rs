@@ -89,6 +89,9 @@ pub struct FindToolRequest {
     /// `single` (always one search) or `task` (split at sentence ends too).
     #[schema(example = "auto")]
     pub mode: Option<String>,
+    /// `hybrid`, `vector` or `text` (BM25 alone); default: `use_hybrid`'s choice.
+    #[schema(example = "hybrid")]
+    pub method: Option<String>,
 }
 
 impl From<FindToolRequest> for FindRequest {
@@ -102,6 +105,7 @@ impl From<FindToolRequest> for FindRequest {
             category: r.category,
             tags: r.tags,
             mode: r.mode,
+            method: r.method,
         }
     }
 }

@@ -189,6 +189,7 @@ fn search() -> Markup {
                         option value="weighted" { "Hybrid, weighted" }
                         option value="rrf" { "Hybrid, reciprocal rank fusion" }
                         option value="vector" { "Vector only" }
+                        option value="text" { "Full text (BM25) only" }
                     }
                 }))
                 (field("category", "Category", "/category", None, html! {

@@ -17,7 +17,7 @@ export async function runSearch(form) {
   const body = { query: f.query.value, explain: true };
   const method = f.method.value;
   if (method === 'weighted' || method === 'rrf') { body.use_hybrid = true; body.fusion = method; }
-  if (method === 'vector') body.use_hybrid = false;
+  if (method === 'vector' || method === 'text') body.method = method;
   if (f.category.value.trim()) body.category = f.category.value.trim();
   if (f.tags.value.trim()) body.tags = splitList(f.tags.value);
   const limit = numberOrText(f.limit.value);
