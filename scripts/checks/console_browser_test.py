@@ -72,7 +72,7 @@ def search_finds_the_calculator(page: Page):
     ready(page)
     expect(page.get_by_role("heading", name="Search playground")).to_be_visible()
     shot(page, "01-search")
-    search(page, OPEN, "add two numbers together")
+    search(page, OPEN, "add two numbers")
     expect(first_hit(page)).to_have_text("calculator")
     # The score parts are drawn: a vector and a text bar per hit, labelled with the numbers.
     first = page.locator("#results li.hit").first
@@ -93,7 +93,7 @@ def search_limit_error(page: Page):
 
 @step("a tool page shows its schema and a try-it form that calls the tool")
 def try_it_succeeds(page: Page):
-    search(page, OPEN, "add two numbers together")
+    search(page, OPEN, "add two numbers")
     first_hit(page).click()
     expect(page).to_have_url(re.compile(r"/ui/tools/calculator$"))
     ready(page)
@@ -263,7 +263,7 @@ def keyboard(page: Page):
 def phone(browser):
     ctx = browser.new_context(viewport={"width": 390, "height": 800})
     page = ctx.new_page()
-    search(page, OPEN, "add two numbers together")
+    search(page, OPEN, "add two numbers")
     expect(first_hit(page)).to_have_text("calculator")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways: {width}px wide"
@@ -291,13 +291,13 @@ def set_key(page: Page, key: str):
 
 @step("with keys configured, the console asks for a key and then works with it")
 def keyed_admin(page: Page):
-    search(page, KEYED, "add two numbers together")
+    search(page, KEYED, "add two numbers")
     expect(page.locator("#key-panel")).to_be_visible()
     expect(page.locator("#search-status .alert")).to_contain_text("401")
     shot(page, "14-key-needed")
     set_key(page, ADMIN_KEY)
     expect(page.locator("#key-panel")).to_be_hidden()
-    page.get_by_label("Query", exact=True).fill("add two numbers together")
+    page.get_by_label("Query", exact=True).fill("add two numbers")
     page.get_by_label("Query", exact=True).press("Enter")
     expect(first_hit(page)).to_have_text("calculator")
     register(page, KEYED, "keyed_weather", "Current weather and forecast for a city", WEATHER_SCHEMA)

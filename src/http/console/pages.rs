@@ -201,7 +201,7 @@ fn search() -> Markup {
                 (field("limit", "Limit", "/limit", None, html! {
                     input #limit name="limit" inputmode="numeric" placeholder="default";
                 }))
-                (field("threshold", "Threshold", "/threshold", Some("minimum cosine similarity, −1 to 1"), html! {
+                (field("threshold", "Threshold", "/threshold", Some("minimum relevance, 0 to 1 (empty: the service default)"), html! {
                     input #threshold name="threshold" inputmode="decimal" placeholder="default";
                 }))
             }
