@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::{ApiKey, EdgeConfig, OidcConfig};
 use crate::domain::{Principal, ToolScope};
-use crate::registry::{RegistryError, RegistryService};
+use crate::registry::RegistryService;
 
 /// Why a credential was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum AuthFailure {
 }
 
 pub struct Authenticator {
+    /// [`EdgeConfig::auth_enabled`].
+    enabled: bool,
     bootstrap: Vec<ApiKey>,
     registry: RegistryService,
     oidc: Option<oidc::Verifier>,
@@ -32,6 +34,7 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(cfg: &EdgeConfig, registry: RegistryService) -> Self {
         Self {
+            enabled: cfg.auth_enabled(),
             bootstrap: cfg.api_keys.clone(),
             registry,
             oidc: cfg.oidc.clone().map(oidc::Verifier::new),
@@ -40,7 +43,7 @@ impl Authenticator {
 
     /// Whether callers must authenticate (bootstrap keys or an issuer are configured).
     pub fn enabled(&self) -> bool {
-        !self.bootstrap.is_empty() || self.oidc.is_some()
+        self.enabled
     }
 
     pub fn oidc(&self) -> Option<&OidcConfig> {
@@ -72,9 +75,6 @@ impl Authenticator {
         match self.registry.key_principal(digest).await {
             Ok(Some(p)) => Ok(p),
             Ok(None) => Err(AuthFailure::Invalid("the API key is not valid".into())),
-            Err(RegistryError::KeyStoreUnavailable(why)) => Err(AuthFailure::Unavailable(format!(
-                "database: the key could not be checked ({why})"
-            ))),
             Err(e) => Err(AuthFailure::Unavailable(format!("database: {e}"))),
         }
     }

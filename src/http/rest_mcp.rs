@@ -84,10 +84,7 @@ pub async fn call_tool(
 ) -> Result<Json<CallToolResponse>, ApiError> {
     let name = RegistryService::parse_name(&req.tool_name)?;
     let ctx = CallContext {
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(128).collect()),
+        request_id: crate::http::edge::recorded_request_id(&headers),
         principal: who,
     };
     let outcome = state

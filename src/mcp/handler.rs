@@ -83,9 +83,7 @@ fn principal(extensions: &rmcp::model::Extensions) -> Principal {
 fn request_id(extensions: &rmcp::model::Extensions) -> Option<String> {
     extensions
         .get::<axum::http::request::Parts>()
-        .and_then(|parts| parts.headers.get("x-request-id"))
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(128).collect())
+        .and_then(|parts| crate::http::edge::recorded_request_id(&parts.headers))
 }
 
 /// An upstream tool's successful answer without structured content is `{"content": [...]}`:

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::{RegistryError, RegistryService};
+use super::{RegistryError, RegistryService, hex};
 use crate::domain::{KeyRequest, ManagedKey, NewKey, Principal, ToolScope, ToolSet};
 
 /// How long a key looked up in the store is believed, found or not. A revocation takes
@@ -33,10 +33,6 @@ pub struct CreatedKey {
     #[serde(flatten)]
     pub key: ManagedKey,
     pub secret: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The principal a managed key stands for. A tool set that no longer parses (written by a
@@ -82,7 +78,8 @@ impl RegistryService {
             expires_at: new.expires_at,
             revoked_at: None,
         };
-        let digest = hex(&crate::config::edge_digest(&secret));
+        // The same SHA-256 the edge takes of a presented key ([`crate::config::edge_digest`]).
+        let digest = super::text_hash(&secret);
         self.store.insert_key(&key, &digest).await?;
         Ok(CreatedKey { key, secret })
     }

@@ -443,6 +443,10 @@ fn under(prefix: &str, errors: Vec<FieldError>) -> Vec<FieldError> {
 
 /// Hash of an embedded text, stored beside the embedding to detect when it is stale.
 pub fn text_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Lowercase hex, as digests are stored.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -30,7 +30,7 @@ use crate::http::ApiError;
 use auth::Access;
 use ratelimit::Limiter;
 
-pub use observe::REQUEST_ID;
+pub use observe::{REQUEST_ID, recorded_request_id};
 
 /// What the gate needs, built once from [`EdgeConfig`].
 struct Gate {

@@ -17,6 +17,14 @@ use crate::http::problem::ProblemBody;
 /// The header carrying the request id, taken from the client or generated.
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// The request's id as the history records it (at most 128 characters), for REST and MCP.
+pub fn recorded_request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(128).collect())
+}
+
 /// Problem bodies are small; anything larger is passed through untouched.
 const MAX_PROBLEM: usize = 256 * 1024;
 
